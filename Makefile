@@ -1,0 +1,35 @@
+# Two commands for a new user: `make book` builds the course, `make test` checks everything.
+# Both create .venv and install the pinned packages (constraints.txt) on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test lab bench lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+		-c constraints.txt -e ".[course,test]"
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_step.py
+
+# Re-resolve every pin from pyproject.toml's extras (needs the package index).
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e ".[course,test]"
+	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable; \
+	  .lock-venv/bin/python -m pip freeze --all | grep -E '^(pip|setuptools)=='; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,183 @@
+"""The gradient check: compare backward's gradients with central differences.
+
+For every entry ``p`` of every parameter, the numerical derivative is
+``(L(p + h) - L(p - h)) / (2h)``, with an error of order ``h**2`` from the
+Taylor series and of order ``eps / h`` from rounding. It is compared with
+the analytical gradient from one ``backward``.
+
+Near a ReLU kink the loss is not differentiable: if ``p +- h`` moves a ReLU
+input across 0, the central difference averages two different slopes and
+disagrees with backward even though backward is right. The check records,
+for each entry, whether its perturbation flipped any ReLU, so such entries
+are reported as kinks rather than as bugs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .tape import backward, current_tape, tape_reset
+from .tensor import Tensor
+
+
+@dataclass
+class EntryCheck:
+    """One parameter entry whose gradient disagreed beyond the tolerance."""
+
+    param: str
+    index: tuple
+    analytic: float
+    numeric: float
+    error: float
+    at_kink: bool
+
+    def __str__(self):
+        where = "ReLU kink" if self.at_kink else "MISMATCH"
+        return (f"{self.param}{list(self.index)}: analytic {self.analytic:+.6f}, "
+                f"numeric {self.numeric:+.6f}, err {self.error:.2e} ({where})")
+
+
+@dataclass
+class GradCheckReport:
+    """What :func:`gradient_check` found.
+
+    ``analytic``, ``numeric`` and ``errors`` hold one array per parameter, of the
+    parameter's shape; ``kinks`` says which entries flipped a ReLU when perturbed.
+    """
+
+    tol: float
+    h: float
+    dtype: np.dtype
+    names: list
+    analytic: list
+    numeric: list
+    errors: list
+    kinks: list
+    failures: list = field(default_factory=list)
+
+    @property
+    def n_total(self):
+        return sum(e.size for e in self.errors)
+
+    @property
+    def n_within(self):
+        return self.n_total - len(self.failures)
+
+    @property
+    def max_error(self):
+        return max(float(e.max()) for e in self.errors)
+
+    @property
+    def mismatches(self):
+        """Failures that no ReLU kink explains: these point to a wrong VJP."""
+        return [f for f in self.failures if not f.at_kink]
+
+    @property
+    def ok(self):
+        """True when every entry is within tolerance or explained by a kink."""
+        return not self.mismatches
+
+    def summary(self):
+        line = (f"gradient check: {self.n_within}/{self.n_total} entries within {self.tol:.0e} "
+                f"tolerance (max err = {self.max_error:.3g}, pass = {100 * self.n_within // self.n_total}%)")
+        if self.failures:
+            n_kink = len(self.failures) - len(self.mismatches)
+            line += f"\n  outside tolerance: {n_kink} at a ReLU kink, {len(self.mismatches)} real mismatch(es)"
+        return line
+
+    def __str__(self):
+        return "\n".join([self.summary()] + [f"  {f}" for f in self.failures])
+
+
+def relative_error(analytic, numeric):
+    """``|a - n| / max(1, |a|, |n|)``: absolute for small gradients, relative for large."""
+    return np.abs(analytic - numeric) / np.maximum(1.0, np.maximum(np.abs(analytic), np.abs(numeric)))
+
+
+def default_step(dtype):
+    """``eps ** (1/3)``, the step that balances truncation (h**2) and rounding (eps/h)."""
+    return float(np.finfo(dtype).eps ** (1 / 3))
+
+
+def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
+    """Check ``backward`` against central differences for every parameter entry.
+
+    Args:
+        loss_fn: called with no arguments, runs the forward pass on the current
+            tape and returns the ``(1, 1)`` loss tensor.
+        params: the tensors to check; their ``data`` is cast to ``dtype`` for
+            the check and restored afterwards, and their ``grad`` is reset.
+        h: the step; default ``eps(dtype) ** (1/3)``.
+        tol: the largest :func:`relative_error` that passes; default 1e-6
+            in float64, 5e-2 in float32.
+        dtype: the precision of the check, float64 by default.
+
+    Returns:
+        A :class:`GradCheckReport`; ``print(report)`` shows the summary line and
+        each entry outside the tolerance.
+    """
+    dtype = np.dtype(dtype)
+    h = default_step(dtype) if h is None else float(h)
+    if tol is None:
+        tol = 1e-6 if dtype == np.float64 else 5e-2
+    originals = [p.data for p in params]
+    try:
+        for p in params:
+            p.data = p.data.astype(dtype)
+            p.grad = None
+        tape_reset()
+        backward(_checked_loss(loss_fn))
+        base_kinks = _kink_states()
+        analytic = [np.zeros(p.shape) if p.grad is None else p.grad.astype(np.float64) for p in params]
+        numeric, kinks = [], []
+        for p in params:
+            num = np.zeros(p.shape)
+            flipped = np.zeros(p.shape, dtype=bool)
+            for idx in np.ndindex(*p.shape):
+                saved = p.data[idx]
+                p.data[idx] = saved + h
+                plus, kinks_plus = _run(loss_fn)
+                p.data[idx] = saved - h
+                minus, kinks_minus = _run(loss_fn)
+                p.data[idx] = saved
+                num[idx] = (plus - minus) / (2 * h)
+                flipped[idx] = _differ(base_kinks, kinks_plus) or _differ(base_kinks, kinks_minus)
+            numeric.append(num)
+            kinks.append(flipped)
+        errors = [relative_error(a, n) for a, n in zip(analytic, numeric)]
+        names = [p.name or f"param{i}" for i, p in enumerate(params)]
+        failures = [
+            EntryCheck(name, idx, float(a[idx]), float(n[idx]), float(e[idx]), bool(k[idx]))
+            for name, a, n, e, k in zip(names, analytic, numeric, errors, kinks)
+            for idx in np.ndindex(*e.shape) if e[idx] > tol
+        ]
+        return GradCheckReport(tol, h, dtype, names, analytic, numeric, errors, kinks, failures)
+    finally:
+        for p, data in zip(params, originals):
+            p.data = data
+            p.grad = None
+        tape_reset()
+
+
+def _checked_loss(loss_fn):
+    loss = loss_fn()
+    if not isinstance(loss, Tensor) or loss.shape != (1, 1):
+        got = loss.shape if isinstance(loss, Tensor) else type(loss).__name__
+        raise ValueError(f"gradient_check: loss_fn must return a (1, 1) loss Tensor; got {got}")
+    return loss
+
+
+def _kink_states():
+    return [e.kink for e in current_tape() if e.kink is not None]
+
+
+def _run(loss_fn):
+    tape_reset()
+    loss = _checked_loss(loss_fn)
+    return float(loss.data[0, 0]), _kink_states()
+
+
+def _differ(a, b):
+    return any(not np.array_equal(x, y) for x, y in zip(a, b))

@@ -1,0 +1,182 @@
+"""The ops: each forward sits directly above its VJP.
+
+A VJP (vector-Jacobian product) takes ``dout = dL/d(out)`` and returns
+``dL/d(input)`` for each input, without ever building the Jacobian. Each
+returns new arrays, never ``dout`` itself, since backward adds into them. Each
+forward records ``(op, inputs, out, saved, vjp)`` on the tape; ``backward``
+calls the VJP when it reaches that entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tape import record
+from .tensor import Tensor
+
+
+def _not_a_tensor(op, name, t):
+    return TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}; wrap it with Tensor(...)")
+
+
+# ---- matmul: (B, N) @ (N, M) -> (B, M) ----------------------------------------
+
+def matmul(a, b):
+    """``a @ b``: ``(B, N) @ (N, M) -> (B, M)``.
+
+    VJP: ``da = dout @ b.T`` with shape ``(B, N)``, ``db = a.T @ dout`` with shape ``(N, M)``.
+    """
+    if not isinstance(a, Tensor):
+        raise _not_a_tensor("matmul", "a", a)
+    if not isinstance(b, Tensor):
+        raise _not_a_tensor("matmul", "b", b)
+    if a.data.shape[1] != b.data.shape[0]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: a is {a.shape}, b is {b.shape}; "
+            f"a's columns ({a.shape[1]}) must equal b's rows ({b.shape[0]})"
+        )
+    out = Tensor._from_op(a.data @ b.data, a.requires_grad or b.requires_grad)
+    record("matmul", (a, b), out, _matmul_vjp)
+    return out
+
+
+def _matmul_vjp(entry, dout):
+    a, b = entry.inputs
+    da = dout @ b.data.T if a.requires_grad else None
+    db = a.data.T @ dout if b.requires_grad else None
+    return da, db
+
+
+# ---- add_bias: (B, M) + (1, M) -> (B, M) ----------------------------------------
+
+def add_bias(a, bias):
+    """``a + bias`` with the bias row added to every row: ``(B, M) + (1, M) -> (B, M)``.
+
+    VJP: ``da = dout``; ``dbias = dout.sum(axis=0)`` as ``(1, M)``. The forward
+    copies one bias row to B rows, so the backward adds B row-gradients into one.
+    """
+    if not isinstance(a, Tensor):
+        raise _not_a_tensor("add_bias", "a", a)
+    if not isinstance(bias, Tensor):
+        raise _not_a_tensor("add_bias", "bias", bias)
+    if bias.data.shape[0] != 1 or bias.data.shape[1] != a.data.shape[1]:
+        raise ValueError(
+            f"add_bias: bias must have shape (1, {a.shape[1]}) to match a {a.shape}; "
+            f"got bias {bias.shape}"
+        )
+    out = Tensor._from_op(a.data + bias.data, a.requires_grad or bias.requires_grad)
+    record("add_bias", (a, bias), out, _add_bias_vjp)
+    return out
+
+
+def _add_bias_vjp(entry, dout):
+    a, bias = entry.inputs
+    # A copy: backward may later add into a.grad in place, and that must not
+    # change out.grad, which is the same numbers.
+    da = dout.copy() if a.requires_grad else None
+    dbias = dout.sum(axis=0, keepdims=True) if bias.requires_grad else None
+    return da, dbias
+
+
+# ---- relu: elementwise max(0, x) -------------------------------------------------
+
+def relu(x):
+    """``max(0, x)`` elementwise: ``(B, M) -> (B, M)``.
+
+    VJP: ``dx = dout * (x > 0)``. At exactly ``x == 0`` the derivative is taken
+    as 0 (a valid subgradient, and the convention of the C library this follows).
+    """
+    if not isinstance(x, Tensor):
+        raise _not_a_tensor("relu", "x", x)
+    mask = x.data > 0
+    out = Tensor._from_op(np.maximum(x.data, 0), x.requires_grad)
+    record("relu", (x,), out, _relu_vjp, saved={"mask": mask}, kink=mask)
+    return out
+
+
+def _relu_vjp(entry, dout):
+    return (dout * entry.saved["mask"],)
+
+
+# ---- tanh: elementwise, smooth ----------------------------------------------------
+
+def tanh(x):
+    """``tanh(x)`` elementwise: ``(B, M) -> (B, M)``.
+
+    VJP: ``dx = dout * (1 - tanh(x)**2)``, computed from the saved output.
+    """
+    if not isinstance(x, Tensor):
+        raise _not_a_tensor("tanh", "x", x)
+    out = Tensor._from_op(np.tanh(x.data), x.requires_grad)
+    record("tanh", (x,), out, _tanh_vjp)
+    return out
+
+
+def _tanh_vjp(entry, dout):
+    y = entry.out.data
+    return (dout * (1 - y * y),)
+
+
+# ---- softmax_ce: fused softmax + cross-entropy, (B, C) logits -> (1, 1) mean loss ---
+
+def softmax_ce(z, y):
+    """Mean cross-entropy of ``softmax(z)`` against integer labels ``y``.
+
+    Shapes: ``z`` is ``(B, C)`` logits, ``y`` holds ``B`` class indices in
+    ``[0, C)``; the result is a ``(1, 1)`` tensor.
+
+    Forward uses log-sum-exp, ``log p = z - max(z) - log(sum(exp(z - max(z))))``,
+    so no exponent overflows however large the logits are.
+    VJP: ``dz = dout * (p - onehot(y)) / B``, with ``p`` saved from the forward.
+    """
+    if not isinstance(z, Tensor):
+        raise _not_a_tensor("softmax_ce", "z", z)
+    labels = _check_labels(y, z.data.shape)
+    zd = z.data
+    batch = zd.shape[0]
+    shifted = zd - zd.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(batch)
+    log_p_true = shifted[rows, labels] - np.log(total[:, 0])
+    out = Tensor._from_op(np.array([[-log_p_true.sum() / batch]], dtype=zd.dtype), z.requires_grad)
+    record("softmax_ce", (z,), out, _softmax_ce_vjp, saved={"probs": exp / total, "labels": labels, "rows": rows})
+    return out
+
+
+def _softmax_ce_vjp(entry, dout):
+    saved = entry.saved
+    dz = saved["probs"].copy()
+    dz[saved["rows"], saved["labels"]] -= 1
+    dz *= dout[0, 0] / dz.shape[0]
+    return (dz,)
+
+
+def _check_labels(y, logits_shape):
+    batch, classes = logits_shape
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.shape[0] != batch:
+        raise ValueError(
+            f"softmax_ce: labels must be a 1-D array of {batch} class indices (one per row "
+            f"of the logits {logits_shape}); got shape {labels.shape}"
+        )
+    if batch == 0:
+        raise ValueError("softmax_ce: the batch is empty; the mean loss of no rows is undefined")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"softmax_ce: labels must be integers, got dtype {labels.dtype}")
+    # Python's min/max on a list beat two NumPy reductions for course-sized batches.
+    values = labels.tolist()
+    if min(values) < 0 or max(values) >= classes:
+        bad = labels[(labels < 0) | (labels >= classes)]
+        raise ValueError(
+            f"softmax_ce: labels must be in [0, {classes}) for {classes} classes; got {bad.tolist()}"
+        )
+    return labels
+
+
+def argmax_rows(t):
+    """Index of the largest entry in each row: ``(B, C) -> (B,)`` integers."""
+    data = t.data if isinstance(t, Tensor) else np.asarray(t)
+    if data.ndim != 2:
+        raise ValueError(f"argmax_rows needs a 2-D (B, C) array; got shape {data.shape}")
+    return data.argmax(axis=1)

@@ -1,0 +1,114 @@
+"""Tensors: a 2-D row-major array, its gradient, and He initialisation.
+
+Every value in autograd_lib is a matrix of shape ``(rows, cols)``. A batch of
+``B`` inputs with ``N`` features is ``(B, N)``; a bias is ``(1, M)``; a loss is
+``(1, 1)``. Keeping everything 2-D means every op has exactly one shape rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_DTYPE = np.float32
+
+
+class Tensor:
+    """A 2-D array of numbers that can carry a gradient.
+
+    Attributes:
+        data: ``(rows, cols)`` NumPy array, C-contiguous (row-major).
+        grad: ``None`` until a backward pass first writes to it; afterwards an
+            array of the same shape and dtype as ``data``.
+        requires_grad: whether backward should compute a gradient for it.
+        name: optional label, shown in the tape and in gradient-check reports.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name")
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if isinstance(data, Tensor):
+            raise TypeError("Tensor(...) got a Tensor; use .data to copy its values")
+        array = np.array(data, dtype=dtype if dtype is not None else DEFAULT_DTYPE, order="C")
+        if array.ndim != 2:
+            raise ValueError(
+                f"Tensor data must be 2-D (rows, cols); got shape {array.shape}. "
+                "Reshape it, e.g. x.reshape(1, -1) for one row."
+            )
+        if not np.issubdtype(array.dtype, np.floating):
+            raise TypeError(f"Tensor data must be floating point; got dtype {array.dtype}")
+        self.data = array
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+
+    @classmethod
+    def _from_op(cls, array, requires_grad):
+        # Ops build their outputs from arrays they just made: skip the copy and checks.
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.name = None
+        return t
+
+    @property
+    def shape(self):
+        """``(rows, cols)``."""
+        return self.data.shape
+
+    @property
+    def rows(self):
+        return self.data.shape[0]
+
+    @property
+    def cols(self):
+        return self.data.shape[1]
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def item(self):
+        """The value of a ``(1, 1)`` tensor as a Python float."""
+        if self.data.shape != (1, 1):
+            raise ValueError(f"item() needs a (1, 1) tensor; this one is {self.data.shape}")
+        return float(self.data[0, 0])
+
+    def __repr__(self):
+        label = f"{self.name}: " if self.name else ""
+        grad = "None" if self.grad is None else "set"
+        return (f"<Tensor {label}shape={self.shape} dtype={self.dtype} "
+                f"requires_grad={self.requires_grad} grad={grad}>")
+
+
+def he_init(t, fan_in, rng):
+    """Fill ``t.data`` in place with He-initialised weights, N(0, 2 / fan_in).
+
+    Scaling by sqrt(2 / fan_in) keeps the variance of ReLU activations about
+    constant from layer to layer (He et al. 2015). ``rng`` must be a
+    ``numpy.random.Generator`` so that every random number has a seed.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"he_init needs a numpy.random.Generator, got {type(rng).__name__}; "
+            "use numpy.random.default_rng(seed)"
+        )
+    if fan_in < 1:
+        raise ValueError(f"fan_in must be at least 1, got {fan_in}")
+    std = np.sqrt(2.0 / fan_in)
+    t.data[...] = rng.standard_normal(t.shape) * std
+    return t
+
+
+def zero_grad(*tensors):
+    """Set the gradients of ``tensors`` to zero before the next backward.
+
+    Without this, backward would add the new gradients to the old ones. A
+    buffer that exists is zeroed in place, so training reuses the same memory
+    every step; a gradient never written stays ``None``. Accepts tensors or
+    lists of them.
+    """
+    for t in tensors:
+        for p in t if isinstance(t, (list, tuple)) else (t,):
+            if p.grad is not None:
+                p.grad.fill(0)
