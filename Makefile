@@ -15,8 +15,19 @@ $(STAMP): pyproject.toml constraints.txt
 		-c constraints.txt -e ".[course,test]"
 	touch $@
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+# Every chapter is executed during the build; any warning or cell error fails it.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+# The book first (its tests read _build/html), then the library tests, every notebook
+# through nbval (cells of one notebook stay on one worker: --dist loadfile) and the browser checks.
+test: book
+	$(BIN)/python -m pytest -n 2 --dist loadfile \
+		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py

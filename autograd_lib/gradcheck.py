@@ -41,7 +41,7 @@ class EntryCheck:
 
 @dataclass
 class GradCheckReport:
-    """What :func:`gradient_check` found.
+    """What :func:`~autograd_lib.gradient_check` found.
 
     ``analytic``, ``numeric`` and ``errors`` hold one array per parameter, of the
     parameter's shape; ``kinks`` says which entries flipped a ReLU when perturbed.
@@ -71,7 +71,7 @@ class GradCheckReport:
 
     @property
     def mismatches(self):
-        """Failures that no ReLU kink explains: these point to a wrong VJP."""
+        """The failures that no ReLU kink explains; each points to a wrong VJP."""
         return [f for f in self.failures if not f.at_kink]
 
     @property
@@ -110,12 +110,12 @@ def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
         params: the tensors to check; their ``data`` is cast to ``dtype`` for
             the check and restored afterwards, and their ``grad`` is reset.
         h: the step; default ``eps(dtype) ** (1/3)``.
-        tol: the largest :func:`relative_error` that passes; default 1e-6
+        tol: the largest :func:`~autograd_lib.gradcheck.relative_error` that passes; default 1e-6
             in float64, 5e-2 in float32.
         dtype: the precision of the check, float64 by default.
 
     Returns:
-        A :class:`GradCheckReport`; ``print(report)`` shows the summary line and
+        A :class:`~autograd_lib.GradCheckReport`; ``print(report)`` shows the summary line and
         each entry outside the tolerance.
     """
     dtype = np.dtype(dtype)

@@ -113,7 +113,7 @@ def train_step(model, X, y, lr):
 def train(model, X, y, lr=0.5, epochs=500):
     """Full-batch SGD for ``epochs`` steps, recording loss and accuracy.
 
-    Returns a :class:`History` with ``epochs + 1`` entries (epoch 0 is before
+    Returns a :class:`~autograd_lib.History` with ``epochs + 1`` entries (epoch 0 is before
     any step). Training stops early, without raising, if the loss becomes NaN
     or infinite: that run diverged, and ``History.diverged_at`` says when.
     """

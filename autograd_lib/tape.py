@@ -1,6 +1,6 @@
 """The tape: a log of every op in the forward pass, walked in reverse by backward.
 
-Each op appends one :class:`TapeEntry` holding its inputs, its output, the
+Each op appends one :class:`~autograd_lib.tape.TapeEntry` holding its inputs, its output, the
 state its VJP needs (softmax probabilities, a ReLU mask) and the VJP itself.
 ``backward(loss)`` seeds dL/dL = 1 and calls the VJPs from the last entry to the
 first, adding (+=) each input's share into its ``.grad``.
@@ -38,7 +38,7 @@ class TapeEntry:
 
 
 class Tape:
-    """The list of entries recorded since the last :func:`tape_reset`."""
+    """The list of entries recorded since the last :func:`~autograd_lib.tape_reset`."""
 
     def __init__(self):
         self.entries = []

@@ -1,0 +1,54 @@
+"""Headless Chromium for the book and JupyterLab checks, offline.
+
+Where no Chromium is installed the tests skip and say so; CI sets
+REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    message = "no Chromium installed (apt-get install -y chromium); browser checks skipped"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(message.replace("skipped", "required here (REQUIRE_BROWSER=1)"))
+    pytest.skip(message)
+
+
+@contextmanager
+def offline_page(allowed_prefixes=("file://",)):
+    """A Playwright page whose requests outside ``allowed_prefixes`` are blocked and recorded."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.blocked = []
+
+            def route(r):
+                if r.request.url.startswith(allowed_prefixes) or r.request.url.startswith("data:"):
+                    r.continue_()
+                else:
+                    page.blocked.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            yield page
+        finally:
+            browser.close()

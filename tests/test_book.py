@@ -1,0 +1,107 @@
+"""Checks on the built book in _build/html (``make test`` builds it first)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .browser import offline_page
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+PAGES = toc_files()
+CHAPTERS = [f for f in PAGES if f.startswith("notebooks/")]
+
+
+@pytest.fixture(scope="module")
+def built():
+    if not (HTML / "index.html").exists():
+        pytest.fail("the book is not built: run `make book` (make test does it first)")
+    return HTML
+
+
+def page_html(built, file):
+    return (built / f"{file}.html").read_text(encoding="utf-8")
+
+
+def test_every_toc_file_is_built_and_only_those(built):
+    built_pages = {str(p.relative_to(built).with_suffix("")) for p in built.rglob("*.html")}
+    for file in PAGES:
+        assert file in built_pages
+    chapters_built = {p for p in built_pages if p.startswith("notebooks/")}
+    assert chapters_built == set(CHAPTERS)
+
+
+def test_five_chapters():
+    assert len(CHAPTERS) == 5
+
+
+@pytest.mark.parametrize("file", PAGES)
+def test_no_page_loads_anything_from_a_cdn(built, file):
+    html = page_html(built, file)
+    external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html)
+    assert external == []
+
+
+@pytest.mark.parametrize("file", CHAPTERS)
+def test_chapters_use_the_bundled_mathjax(built, file):
+    html = page_html(built, file)
+    assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-mml-chtml\.js', html)
+
+
+def test_widget_pages_use_the_bundled_widget_manager(built):
+    pages = [f for f in CHAPTERS if "application/vnd.jupyter.widget-state+json" in page_html(built, f)]
+    assert pages, "no chapter embeds widget state"
+    for file in pages:
+        html = page_html(built, file)
+        assert '_static/require.js' in html and '_static/html-manager/embed-amd.js' in html
+
+
+def test_api_reference_is_generated_from_docstrings(built):
+    html = page_html(built, "book/api")
+    for name in ["matmul", "add_bias", "relu", "softmax_ce", "backward", "gradient_check", "train"]:
+        assert f'id="autograd_lib.{name}"' in html
+    assert "(B, N) @ (N, M) -&gt; (B, M)" in html
+
+
+def test_references_list_the_cited_works(built):
+    html = page_html(built, "book/references")
+    for author in ["Minsky", "Rumelhart", "Cybenko", "Hornik", "Baydin"]:
+        assert author in html
+
+
+@pytest.mark.parametrize("file", PAGES)
+def test_page_in_a_browser_offline(built, file):
+    """Math typeset, every image loaded, nothing requested from outside the machine."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with offline_page() as page:
+        failed = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto((built / f"{file}.html").as_uri(), wait_until="load")
+        if page.locator("script[src*='tex-mml-chtml']").count():
+            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("MathJax.startup.promise")
+        page.wait_for_timeout(500)
+        text = page.inner_text("main")
+        assert "\\(" not in text and "\\[" not in text and "$$" not in text
+        if "$" in page_html(built, file) and file in CHAPTERS:
+            assert page.locator("mjx-container").count() > 0
+        images = page.evaluate(
+            "Array.from(document.images).map(i => [i.src.slice(0, 80), i.complete && i.naturalWidth > 0])")
+        assert [src for src, ok in images if not ok] == []
+        assert page.blocked == [] and [u for u in failed if not u.startswith("data:")] == []
+        page.screenshot(path=str(SCREENSHOTS / f"{file.replace('/', '_')}.png"), full_page=False)
