@@ -35,25 +35,26 @@ class MLP:
         rng = np.random.default_rng(seed)
         self.activation = activation
         self.sizes = sizes
-        self.params = []
+        self.layers = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             W = he_init(Tensor(np.zeros((fan_in, fan_out)), True, dtype, f"W{i}"), fan_in, rng)
             b = Tensor(np.zeros((1, fan_out)), True, dtype, f"b{i}")
             setattr(self, f"W{i}", W)
             setattr(self, f"b{i}", b)
-            self.params += [W, b]
+            self.layers.append((W, b))
+        self.params = [p for layer in self.layers for p in layer]
+        self._act = ACTIVATIONS[activation]
 
     def hidden(self, X):
         """The last hidden layer's activations: ``(B, n_in) -> (B, sizes[-2])``."""
-        act = ACTIVATIONS[self.activation]
         h = X
-        for W, b in zip(self.params[0:-2:2], self.params[1:-2:2]):
-            h = act(add_bias(matmul(h, W), b))
+        for W, b in self.layers[:-1]:
+            h = self._act(add_bias(matmul(h, W), b))
         return h
 
     def __call__(self, X):
         """The logits: ``(B, n_in) -> (B, n_out)``."""
-        W, b = self.params[-2:]
+        W, b = self.layers[-1]
         return add_bias(matmul(self.hidden(X), W), b)
 
     @property
