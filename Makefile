@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lab bench lock clean
+.PHONY: book test lab notebooks bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ test: book
 	$(BIN)/python -m pytest -n 2 --dist loadfile \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
+# Re-run every chapter and store its outputs (nbval compares later runs with them).
+notebooks: $(STAMP)
+	$(BIN)/python scripts/run_notebooks.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
+	$(BIN)/python benchmarks/bench_playground.py
 
 # Re-resolve every pin from pyproject.toml's extras (needs the package index).
 lock:

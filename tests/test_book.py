@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html as entities
+import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+
+import autograd_lib
 
 from .browser import offline_page
 
@@ -71,11 +76,30 @@ def test_widget_pages_use_the_bundled_widget_manager(built):
         assert '_static/require.js' in html and '_static/html-manager/embed-amd.js' in html
 
 
+def visible_text(html):
+    return " ".join(entities.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
 def test_api_reference_is_generated_from_docstrings(built):
     html = page_html(built, "book/api")
     for name in ["matmul", "add_bias", "relu", "softmax_ce", "backward", "gradient_check", "train"]:
         assert f'id="autograd_lib.{name}"' in html
-    assert "(B, N) @ (N, M) -&gt; (B, M)" in html
+    assert "(B, N) @ (N, M) -> (B, M)" in visible_text(html)
+
+
+@pytest.mark.parametrize("file", [PAGES[0], CHAPTERS[0]])
+def test_footer_shows_licence_version_and_build_date(built, file):
+    html = page_html(built, file)
+    found = re.search(r'<div class="extra_footer">(.*?)</div>', html, re.S)
+    assert found, "no extra footer in the built book"
+    text = visible_text(found.group(1))
+    assert "MIT licence" in text and "CC BY 4.0" in text
+    version, date = re.search(r"Version (\S+), built (\d{4}-\d{2}-\d{2})\.", text).groups()
+    assert version == autograd_lib.__version__
+    # The date of this build (UTC), or that of SOURCE_DATE_EPOCH for a reproducible build.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or (built / f"{file}.html").stat().st_mtime
+    written = dt.datetime.fromtimestamp(float(epoch), dt.timezone.utc).date()
+    assert abs((dt.date.fromisoformat(date) - written).days) <= 1
 
 
 def test_references_list_the_cited_works(built):

@@ -1,7 +1,8 @@
-// Tell RequireJS where the widgets manager bundled with this book lives, so the icon fonts it
-// loads come from the book itself instead of a CDN-style path next to each page.
+// Tell RequireJS where the widgets manager bundled with this book lives. Its modules compute
+// the URL of their icon fonts from their own module path, so every @jupyter-widgets module
+// must resolve into html-manager/ here, not to a folder next to each page.
 (function () {
   var src = document.currentScript.src;
-  var base = src.substring(0, src.lastIndexOf("/") + 1);
-  require.config({ paths: { "@jupyter-widgets/html-manager/dist": base + "html-manager" } });
+  var base = src.substring(0, src.lastIndexOf("/") + 1) + "html-manager";
+  require.config({ paths: { "@jupyter-widgets/html-manager/dist": base, "@jupyter-widgets": base } });
 })();

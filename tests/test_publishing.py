@@ -1,0 +1,340 @@
+"""Publishing: the workflow that builds and deploys the book, the launch buttons, Binder, the
+licences and citation, and the book's internal links. Nothing here needs the network or a
+built book."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import autograd_lib
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+BINDER = ROOT / "binder"
+
+
+def load_yaml(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_yaml(ROOT / "_config.yml")
+
+
+@pytest.fixture(scope="module")
+def workflow():
+    return load_yaml(WORKFLOW)
+
+
+@pytest.fixture(scope="module")
+def citation():
+    return load_yaml(ROOT / "CITATION.cff")
+
+
+@pytest.fixture(scope="module")
+def pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def steps(job):
+    return job.get("steps", [])
+
+
+def uses(step, action):
+    return step.get("uses", "").split("@")[0] == action
+
+
+def only_on_push_to_main(condition: str) -> bool:
+    condition = condition or ""
+    return ("github.ref == 'refs/heads/main'" in condition
+            and "github.event_name == 'push'" in condition)
+
+
+# --- the workflow ---------------------------------------------------------------------------
+
+def test_workflow_runs_on_push_and_pull_request(workflow):
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert "push" in triggers and "pull_request" in triggers
+
+
+def test_workflow_builds_with_make_book_and_python_311(workflow):
+    build = workflow["jobs"]["build"]
+    runs = [s["run"].strip() for s in steps(build) if "run" in s]
+    assert "make book" in runs, "CI must run the command README.md gives a new user"
+    python = [s["with"]["python-version"] for s in steps(build) if uses(s, "actions/setup-python")]
+    assert python == ["3.11"]
+    binder_python = load_yaml(BINDER / "environment.yml")["dependencies"]
+    assert "python=3.11" in binder_python, "Binder and CI must run the same Python"
+
+
+def test_make_book_uses_the_pins_and_fails_on_warnings():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    book = re.search(r"^book:(.*)\n((?:\t.*\n)+)", makefile, re.M)
+    assert book, "the Makefile has no book target"
+    assert "$(STAMP)" in book.group(1)
+    assert "jupyter-book build . --warningiserror" in book.group(2)
+    stamp = re.search(r"^\$\(STAMP\):.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "-c constraints.txt" in stamp
+
+
+def test_workflow_uploads_the_execution_reports_when_the_build_fails(workflow):
+    build = workflow["jobs"]["build"]
+    reports = [s for s in steps(build) if uses(s, "actions/upload-artifact")
+               and s["with"]["path"] == "_build/html/reports"]
+    assert len(reports) == 1 and "failure()" in reports[0]["if"]
+
+
+def test_workflow_deploys_build_html_to_pages_only_from_main(workflow):
+    jobs = workflow["jobs"]
+    pages = [s for s in steps(jobs["build"]) if uses(s, "actions/upload-pages-artifact")]
+    assert len(pages) == 1
+    assert pages[0]["with"]["path"] == "_build/html"
+    assert only_on_push_to_main(pages[0]["if"])
+
+    deployers = [name for name, job in jobs.items()
+                 if any(uses(s, "actions/deploy-pages") for s in steps(job))]
+    assert deployers == ["deploy"]
+    deploy = jobs["deploy"]
+    assert deploy["needs"] in ("build", ["build"])
+    assert only_on_push_to_main(deploy["if"])
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["concurrency"]["group"]
+    assert deploy["environment"]["name"] == "github-pages"
+    # Nothing else may write: the workflow's default token only reads.
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_link_check_never_blocks_the_deploy(workflow):
+    jobs = workflow["jobs"]
+    linkcheck = [name for name, job in jobs.items()
+                 if any("linkcheck" in s.get("run", "") for s in steps(job))]
+    assert linkcheck, "no job checks the external links"
+    for name in linkcheck:
+        assert name not in ("build", "deploy")
+        assert jobs[name].get("continue-on-error") is True
+        needs = jobs["deploy"]["needs"]
+        assert name not in (needs if isinstance(needs, list) else [needs])
+
+
+def test_workflow_is_not_machine_specific():
+    text = WORKFLOW.read_text(encoding="utf-8")
+    for local in ("/work/", "/home/", "/Users/", "C:\\", "self-hosted"):
+        assert local not in text
+
+
+# --- repository, launch buttons, Binder ------------------------------------------------------
+
+def test_repository_and_launch_buttons(config):
+    repo = config["repository"]
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", repo["url"])
+    assert repo["branch"] == "main"
+    assert repo["path_to_book"] == ""
+    buttons = config["launch_buttons"]
+    assert buttons["binderhub_url"] == "https://mybinder.org"
+    assert buttons["colab_url"] == "https://colab.research.google.com"
+    assert buttons["notebook_interface"] == "jupyterlab"
+    # Empty (no button) until a teacher sets a real hub: see CONTRIBUTING.md.
+    assert buttons.get("jupyterhub_url", "") == "" or buttons["jupyterhub_url"].startswith("https://")
+
+
+def test_the_setup_cell_citation_and_footer_point_at_the_repository(config, citation, pyproject):
+    url, branch = config["repository"]["url"], config["repository"]["branch"]
+    setup = (ROOT / "notebooks" / "setup_cell.py").read_text(encoding="utf-8")
+    assert f'"{pyproject["project"]["name"]} @ git+{url}@{branch}"' in setup
+    assert citation["repository-code"] == url
+    assert f'href="{url}/blob/{branch}/LICENSE"' in config["html"]["extra_footer"]
+
+
+def test_binder_installs_from_constraints_txt_only():
+    assert not (ROOT / "binder" / "requirements.txt").exists() or "==" not in (
+        BINDER / "requirements.txt").read_text(), "pins belong in constraints.txt only"
+    env = load_yaml(BINDER / "environment.yml")
+    # environment.yml chooses Python; it pins no package of its own.
+    assert sorted(env["dependencies"]) == ["pip", "python=3.11"]
+    post_build = BINDER / "postBuild"
+    assert os.access(post_build, os.X_OK), "binder/postBuild must be executable"
+    script = post_build.read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash\n") and "set -euo pipefail" in script
+    installs = [line for line in script.replace("\\\n", " ").splitlines()
+                if "pip install" in line]
+    assert installs, "binder/postBuild installs nothing"
+    for line in installs:
+        assert "-c constraints.txt" in line
+    assert any('-e ".[course]"' in line for line in installs)
+    assert 'cd "$(dirname "$0")/.."' in script, "postBuild must run from the repository root"
+    assert "==" not in script
+
+
+# --- licences and citation -------------------------------------------------------------------
+
+def test_licence_files(pyproject):
+    mit = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert mit.startswith("MIT License") and "The Backprop from Scratch authors" in mit
+    assert pyproject["project"]["license"] == "MIT"
+    content = (ROOT / "LICENSE-CONTENT.md").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in content and "https://creativecommons.org/licenses/by/4.0/" in content
+
+
+CFF_ROOT_KEYS = {  # every root key Citation File Format 1.2.0 allows
+    "abstract", "authors", "cff-version", "commit", "contact", "date-released", "doi",
+    "identifiers", "keywords", "license", "license-url", "message", "preferred-citation",
+    "references", "repository", "repository-artifact", "repository-code", "title", "type", "url",
+    "version",
+}
+
+
+def test_citation_cff_is_valid_1_2_0(citation, config):
+    assert citation["cff-version"] == "1.2.0"
+    assert set(citation) <= CFF_ROOT_KEYS
+    for key in ("authors", "message", "title"):
+        assert citation[key]
+    assert citation["type"] in ("software", "dataset")
+    assert citation["authors"] == [{"name": config["author"]}]
+    assert config["author"] == "The Backprop from Scratch authors"
+    # A string (the schema's date is a string), and a real date.
+    assert isinstance(citation["date-released"], str)
+    dt.date.fromisoformat(citation["date-released"])
+    assert citation["license"] == "MIT"
+    assert citation["title"] == config["title"]
+
+
+def test_one_version_everywhere(citation, pyproject):
+    assert str(citation["version"]) == pyproject["project"]["version"] == autograd_lib.__version__
+
+
+# --- the footer ------------------------------------------------------------------------------
+
+def test_jupyter_book_loads_the_footer_extension(config):
+    from jupyter_book.config import get_final_config
+
+    sphinx_config, _ = get_final_config(user_yaml=ROOT / "_config.yml", sourcedir=ROOT,
+                                         cli_config={"latex_individualpages": False})
+    assert "course_build_info" in sphinx_config["extensions"]
+    assert (ROOT / config["sphinx"]["local_extensions"]["course_build_info"]
+            / "course_build_info.py").exists()
+    options = sphinx_config["html_theme_options"]
+    assert "{version}" in options["extra_footer"] and "{build_date}" in options["extra_footer"]
+    assert options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+
+
+def test_footer_shows_licences_version_and_build_date(config, tmp_path, monkeypatch):
+    """A one-page Sphinx build with the book's theme, footer and extension (not the book)."""
+    from sphinx.application import Sphinx
+
+    monkeypatch.syspath_prepend(str(ROOT / "book" / "_ext"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.rst").write_text("Title\n=====\n\nText.\n")
+    warnings = io.StringIO()
+    app = Sphinx(str(tmp_path / "src"), None, str(tmp_path / "out"), str(tmp_path / "doctrees"),
+                 "html", status=None, warning=warnings, freshenv=True, confoverrides={
+                     "extensions": ["course_build_info"],
+                     "html_theme": "sphinx_book_theme",
+                     "html_theme_options": {"extra_footer": config["html"]["extra_footer"]},
+                 })
+    app.build()
+    assert warnings.getvalue() == ""
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    footer = re.search(r'<div class="extra_footer">(.*?)</div>', html, re.S).group(1)
+    text = " ".join(re.sub(r"<[^>]+>", " ", footer).split())
+    assert "MIT licence" in text and "CC BY 4.0" in text
+    assert f"Version {autograd_lib.__version__}, built 2026-01-01." in text
+    assert "{" not in text
+
+
+def test_build_date_defaults_to_today_in_utc(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "book" / "_ext"))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    import course_build_info
+
+    assert course_build_info.build_date() == dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+# --- internal links and cross-references -----------------------------------------------------
+
+def toc_docs() -> set[str]:
+    toc = load_yaml(ROOT / "_toc.yml")
+    docs = {toc["root"]}
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.add(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    return {str(Path(d).with_suffix("")) if Path(d).suffix in (".md", ".ipynb") else d
+            for d in docs}
+
+
+def pages():
+    """Every source page: book/*.md and the chapters' Markdown cells."""
+    for path in sorted((ROOT / "book").glob("*.md")):
+        yield path, path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        yield path, "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
+DOC_ROLE = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|#)", re.I)
+
+
+def doc_name(path: Path) -> str:
+    return str(path.relative_to(ROOT).with_suffix(""))
+
+
+def test_every_toc_entry_exists():
+    for doc in toc_docs():
+        assert [p for p in ROOT.glob(doc + ".*") if p.suffix in (".md", ".ipynb")], doc
+
+
+def test_every_prose_page_is_in_the_toc():
+    # only_build_toc_files: a page missing from _toc.yml would silently not be built.
+    missing = [doc_name(p) for p in (ROOT / "book").glob("*.md") if doc_name(p) not in toc_docs()]
+    assert missing == [], f"add these to _toc.yml: {missing}"
+
+
+def test_internal_links_and_doc_references_resolve_to_built_pages():
+    docs, problems = toc_docs(), []
+    for path, text in pages():
+        here = path.parent
+        for target in MD_LINK.findall(text) + IMAGE.findall(text):
+            if EXTERNAL.match(target):
+                continue
+            file = (here / target.split("#")[0]).resolve()
+            if not file.exists():
+                problems.append(f"{path.name}: {target} does not exist")
+            elif file.suffix in (".md", ".ipynb") and doc_name(file) not in docs:
+                problems.append(f"{path.name}: {target} is not in _toc.yml")
+        for target in DOC_ROLE.findall(text):
+            base = ROOT if target.startswith("/") else here
+            doc = (base / target.lstrip("/")).resolve()
+            candidates = [doc.with_suffix(s) for s in (".md", ".ipynb")] + [doc]
+            if not any(c.is_file() for c in candidates):
+                problems.append(f"{path.name}: {{doc}}`{target}` does not exist")
+            elif doc_name(doc.with_suffix(".md")) not in docs:
+                problems.append(f"{path.name}: {{doc}}`{target}` is not in _toc.yml")
+    assert problems == []
+
+
+def test_link_scanner_finds_what_it_should():
+    text = ("See [setup](setup.md#x), ![fig](img/a.png), [web](https://x.org), [top](#t), "
+            "{doc}`../notebooks/01_tensors` and {doc}`the tape <../notebooks/02_tape>`.")
+    assert MD_LINK.findall(text) == ["setup.md#x", "https://x.org", "#t"]
+    assert IMAGE.findall(text) == ["img/a.png"]
+    assert DOC_ROLE.findall(text) == ["../notebooks/01_tensors", "../notebooks/02_tape"]
