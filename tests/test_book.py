@@ -129,3 +129,45 @@ def test_page_in_a_browser_offline(built, file):
         assert [src for src, ok in images if not ok] == []
         assert page.blocked == [] and [u for u in failed if not u.startswith("data:")] == []
         page.screenshot(path=str(SCREENSHOTS / f"{file.replace('/', '_')}.png"), full_page=False)
+
+
+def widget_state(built, file):
+    found = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>',
+                      page_html(built, file), re.S)
+    assert found, f"{file} embeds no widget state"
+    import json
+    return json.loads(entities.unescape(found.group(1)))["state"]
+
+
+def test_xor_page_embeds_the_precomputed_playground(built):
+    state = widget_state(built, "notebooks/05_xor")
+    models = [m["model_name"] for m in state.values()]
+    stacks = [m for m in state.values() if m["model_name"] == "StackModel"]
+    links = [m for m in state.values() if m["model_name"] == "LinkModel"]
+    # 2 activations x 6 learning rates x 6 hidden sizes, switched by 1 + 2 + 12 linked stacks.
+    assert len(stacks) == 15 and len(links) == 15
+    assert models.count("ImageModel") >= 72
+    assert "were computed" in page_html(built, "notebooks/05_xor")
+    # The live playground needs a kernel, so the static page leaves it out.
+    assert "import xor_playground" not in visible_text(page_html(built, "notebooks/05_xor"))
+
+
+def test_static_playground_sliders_switch_pictures_in_the_browser(built):
+    with offline_page() as page:
+        page.goto((built / "notebooks" / "05_xor.html").as_uri(), wait_until="load")
+        slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="learning rate"))
+        slider.first.wait_for(timeout=30_000)
+        shown = ("Array.from(document.querySelectorAll('img.widget-image'))"
+                 ".filter(i => i.offsetParent !== null).map(i => i.src)")
+        before = page.evaluate(shown)
+        assert len(before) == 1
+        for label, key in (("learning rate", "ArrowLeft"), ("hidden units", "ArrowRight")):
+            control = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
+            control.first.locator(".noUi-handle").focus()
+            page.keyboard.press(key)
+            page.wait_for_function(f"s => {shown}[0] !== s", arg=before[0])
+            after = page.evaluate(shown)
+            assert len(after) == 1 and after[0] != before[0]
+            before = after
+        page.screenshot(path=str(SCREENSHOTS / "notebooks_05_xor_static_playground.png"))
+        assert page.blocked == []
