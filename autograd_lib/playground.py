@@ -19,6 +19,7 @@ autograd_lib`` needs only NumPy.
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,15 +155,12 @@ class Playground:
         is shown in the caption instead of raised, so the playground stays usable.
         Returns the :class:`History`, or ``None`` after an error.
         """
-        import time
-
         start = time.perf_counter()
         self.settings = dict(lr=float(lr), hidden=int(hidden), activation=activation,
                              epochs=int(epochs), seed=int(seed))
         try:
             self.model = MLP(2, int(hidden), 2, activation=activation, seed=int(seed))
             self.history = train(self.model, self.X, self.y, lr=float(lr), epochs=int(epochs))
-            kind, sentence = verdict(self.history, self.model)
             title = (plots.settings_text(lr, hidden, activation, epochs, seed) + "\n"
                      + plots.outcome_text(self.history, self.model))
             plots.playground_figure(self.model, self.history, title=title, fig=self._figure)
