@@ -20,8 +20,9 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The book first (its tests read _build/html), then the library tests, every notebook
 # through nbval (cells of one notebook stay on one worker: --dist loadfile) and the browser checks.
