@@ -63,8 +63,7 @@ def verdict(history, model=None):
                          f"({history.loss[0]:.4f} -> {history.final_loss:.4f}), {correct}/{n} correct. "
                          f"The learning rate is too large: each step overshoots.{dead_note}")
     if dead and correct < n:
-        return "stuck", (f"stuck at {correct}/{n}: {dead} of {width} hidden ReLU units are dead "
-                         f"(negative on all four inputs, so they get no gradient and never recover).")
+        return "stuck", f"stuck at {correct}/{n}:{dead_note}"
     if correct == n:
         return "solved", f"solved: {correct}/{n} correct, final loss {history.final_loss:.6f}.{dead_note}"
     return "unsolved", (f"not solved yet: {correct}/{n} correct, final loss {history.final_loss:.6f} "

@@ -325,7 +325,7 @@ def draw_landscape(axes, grid, vmin=None, vmax=None):
         for i, lr in enumerate(grid.lrs):
             for j, h in enumerate(grid.hiddens):
                 hist = grid.runs[(act, lr, h)][1]
-                label = "nan" if hist.diverged else f"{hist.correct[-1]}/4"
+                label = "nan" if hist.diverged else f"{hist.correct[-1]}/{hist.n_samples}"
                 bright = np.isfinite(shown[i, j]) and np.log(shown[i, j] / vmin) > 0.6 * np.log(vmax / vmin)
                 ax.text(j, i, label, ha="center", va="center", fontsize=7,
                         color="black" if bright else "white")

@@ -9,23 +9,15 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 import autograd_lib
 
 from .browser import offline_page
+from .toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-
-
-def toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [c["file"] for c in part["chapters"]]
-    return files
 
 
 PAGES = toc_files()

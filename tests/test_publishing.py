@@ -17,6 +17,8 @@ import yaml
 
 import autograd_lib
 
+from .toc import toc_files
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
 BINDER = ROOT / "binder"
@@ -263,20 +265,7 @@ def test_build_date_defaults_to_today_in_utc(monkeypatch):
 # --- internal links and cross-references -----------------------------------------------------
 
 def toc_docs() -> set[str]:
-    toc = load_yaml(ROOT / "_toc.yml")
-    docs = {toc["root"]}
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                docs.add(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    return {str(Path(d).with_suffix("")) if Path(d).suffix in (".md", ".ipynb") else d
-            for d in docs}
+    return set(toc_files())
 
 
 def pages():
