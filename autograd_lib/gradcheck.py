@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .plugin import pluggable
 from .tape import backward, current_tape, tape_reset
 from .tensor import Tensor
 
@@ -45,6 +46,8 @@ class GradCheckReport:
 
     ``analytic``, ``numeric`` and ``errors`` hold one array per parameter, of the
     parameter's shape; ``kinks`` says which entries flipped a ReLU when perturbed.
+    ``problems`` lists what makes the whole check fail beyond single entries (NaN,
+    a loss that is not deterministic).
     """
 
     tol: float
@@ -56,6 +59,7 @@ class GradCheckReport:
     errors: list
     kinks: list
     failures: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
 
     @property
     def n_total(self):
@@ -67,17 +71,18 @@ class GradCheckReport:
 
     @property
     def max_error(self):
-        return max(float(e.max()) for e in self.errors)
+        """The largest error, or NaN if any error is NaN."""
+        return float(np.max([e.max() for e in self.errors]))
 
     @property
     def mismatches(self):
-        """The failures that no ReLU kink explains; each points to a wrong VJP."""
-        return [f for f in self.failures if not f.at_kink]
+        """The failures that no ReLU kink explains (a NaN never is); each points to a wrong VJP."""
+        return [f for f in self.failures if not (f.at_kink and np.isfinite(f.error))]
 
     @property
     def ok(self):
-        """True when every entry is within tolerance or explained by a kink."""
-        return not self.mismatches
+        """True when every entry is within tolerance or explained by a kink, and nothing else failed."""
+        return not self.mismatches and not self.problems
 
     def summary(self):
         line = (f"gradient check: {self.n_within}/{self.n_total} entries within {self.tol:.0e} "
@@ -85,7 +90,7 @@ class GradCheckReport:
         if self.failures:
             n_kink = len(self.failures) - len(self.mismatches)
             line += f"\n  outside tolerance: {n_kink} at a ReLU kink, {len(self.mismatches)} real mismatch(es)"
-        return line
+        return "\n".join([line] + [f"  FAILED: {problem}" for problem in self.problems])
 
     def __str__(self):
         return "\n".join([self.summary()] + [f"  {f}" for f in self.failures])
@@ -99,6 +104,27 @@ def relative_error(analytic, numeric):
 def default_step(dtype):
     """``eps ** (1/3)``, the step that balances truncation (h**2) and rounding (eps/h)."""
     return float(np.finfo(dtype).eps ** (1 / 3))
+
+
+@pluggable
+def numeric_gradient(f, p, h):
+    """Central differences of ``f()`` with respect to every entry of ``p``.
+
+    ``f`` takes no arguments and returns a float computed from ``p.data`` (among
+    other things). Returns an array of ``p``'s shape whose entry ``idx`` is
+    ``(f() with p[idx] + h  -  f() with p[idx] - h) / (2 h)``, every other entry
+    held fixed. ``p.data`` is left exactly as it was found.
+    """
+    grad = np.zeros(p.shape)
+    for idx in np.ndindex(*p.shape):
+        saved = p.data[idx]
+        p.data[idx] = saved + h
+        plus = f()
+        p.data[idx] = saved - h
+        minus = f()
+        p.data[idx] = saved
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
 
 
 def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
@@ -116,44 +142,49 @@ def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
 
     Returns:
         A :class:`~autograd_lib.GradCheckReport`; ``print(report)`` shows the summary line and
-        each entry outside the tolerance.
+        each entry outside the tolerance. A NaN anywhere fails, and a ``loss_fn`` that gives
+        two different losses for the same parameters is reported as such, since no gradient
+        can be checked against it.
     """
     dtype = np.dtype(dtype)
-    h = default_step(dtype) if h is None else float(h)
+    h = default_step(dtype) if h is None else h
     if tol is None:
         tol = 1e-6 if dtype == np.float64 else 5e-2
+    for label, value in (("h", h), ("tol", tol)):
+        if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
+            raise ValueError(f"gradient_check: {label} must be a positive finite number, got {value!r}")
+    h, tol = float(h), float(tol)
     originals = [p.data for p in params]
     try:
         for p in params:
             p.data = p.data.astype(dtype)
             p.grad = None
         tape_reset()
-        backward(_checked_loss(loss_fn))
+        loss = _checked_loss(loss_fn)
+        base_value = float(loss.data[0, 0])
+        backward(loss)
         base_kinks = _kink_states()
         analytic = [np.zeros(p.shape) if p.grad is None else p.grad.astype(np.float64) for p in params]
+        problems = []
+        again = _run(loss_fn)[0]
+        if not _same(base_value, again):
+            problems.append(f"loss_fn is not deterministic: it gave {base_value!r} and then {again!r} "
+                            f"for the same parameters, so no finite difference can be trusted")
         numeric, kinks = [], []
         for p in params:
-            num = np.zeros(p.shape)
             flipped = np.zeros(p.shape, dtype=bool)
-            for idx in np.ndindex(*p.shape):
-                saved = p.data[idx]
-                p.data[idx] = saved + h
-                plus, kinks_plus = _run(loss_fn)
-                p.data[idx] = saved - h
-                minus, kinks_minus = _run(loss_fn)
-                p.data[idx] = saved
-                num[idx] = (plus - minus) / (2 * h)
-                flipped[idx] = _differ(base_kinks, kinks_plus) or _differ(base_kinks, kinks_minus)
-            numeric.append(num)
+            numeric.append(numeric_gradient(_flip_recorder(loss_fn, p, base_kinks, flipped), p, h))
             kinks.append(flipped)
         errors = [relative_error(a, n) for a, n in zip(analytic, numeric)]
+        if not all(np.isfinite(e).all() for e in errors):
+            problems.append("some gradients are NaN or infinite (see the entries marked nan)")
         names = [p.name or f"param{i}" for i, p in enumerate(params)]
         failures = [
             EntryCheck(name, idx, float(a[idx]), float(n[idx]), float(e[idx]), bool(k[idx]))
             for name, a, n, e, k in zip(names, analytic, numeric, errors, kinks)
-            for idx in np.ndindex(*e.shape) if e[idx] > tol
+            for idx in np.ndindex(*e.shape) if not e[idx] <= tol
         ]
-        return GradCheckReport(tol, h, dtype, names, analytic, numeric, errors, kinks, failures)
+        return GradCheckReport(tol, h, dtype, names, analytic, numeric, errors, kinks, failures, problems)
     finally:
         for p, data in zip(params, originals):
             p.data = data
@@ -177,6 +208,26 @@ def _run(loss_fn):
     tape_reset()
     loss = _checked_loss(loss_fn)
     return float(loss.data[0, 0]), _kink_states()
+
+
+def _flip_recorder(loss_fn, p, base_kinks, flipped):
+    """``f`` for :func:`numeric_gradient`: the loss, noting in ``flipped`` which entry's
+    perturbation moved a ReLU input across its kink. The perturbed entry is the one where
+    ``p.data`` differs from its value now, so the order of the evaluations does not matter."""
+    base = p.data.copy()
+
+    def f():
+        value, kinks = _run(loss_fn)
+        moved = np.flatnonzero(p.data != base)
+        if moved.size == 1 and _differ(base_kinks, kinks):
+            flipped.flat[moved[0]] = True
+        return value
+
+    return f
+
+
+def _same(a, b):
+    return a == b or (np.isnan(a) and np.isnan(b))
 
 
 def _differ(a, b):

@@ -8,7 +8,8 @@ import numpy as np
 
 from .ops import add_bias, argmax_rows, matmul, relu, softmax_ce, tanh
 from .optim import sgd_step
-from .tape import backward, tape_reset
+from .plugin import pluggable
+from .tape import backward, no_grad, tape_reset
 from .tensor import DEFAULT_DTYPE, Tensor, he_init, zero_grad
 
 ACTIVATIONS = {"relu": relu, "tanh": tanh}
@@ -100,8 +101,14 @@ class History:
         return "\n".join(lines)
 
 
+@pluggable
 def train_step(model, X, y, lr):
-    """One SGD step on the whole batch; returns the ``(1, 1)`` loss and the logits before it."""
+    """One SGD step on the whole batch ``X`` ``(B, n_in)`` with labels ``y`` ``(B,)``.
+
+    Starts a fresh tape, clears the old gradients, runs the forward pass and
+    the loss, walks back, and updates ``model.params``. Returns the ``(1, 1)``
+    loss and the ``(B, n_out)`` logits, both computed before the update.
+    """
     tape_reset()
     zero_grad(model.params)
     logits = model(X)
@@ -131,9 +138,9 @@ def train(model, X, y, lr=0.5, epochs=500):
             if epoch < epochs:
                 loss, logits = train_step(model, X, labels, lr)
             else:
-                tape_reset()
-                logits = model(X)
-                loss = softmax_ce(logits, labels)
+                with no_grad():
+                    logits = model(X)
+                    loss = softmax_ce(logits, labels)
             value = float(loss.data[0, 0])
             loss_hist[epoch] = value
             correct[epoch] = int((argmax_rows(logits) == labels).sum())

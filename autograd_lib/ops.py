@@ -1,17 +1,17 @@
 """The ops: each forward sits directly above its VJP.
 
 A VJP (vector-Jacobian product) takes ``dout = dL/d(out)`` and returns
-``dL/d(input)`` for each input, without ever building the Jacobian. Each
-returns new arrays, never ``dout`` itself, since backward adds into them. Each
-forward records ``(op, inputs, out, saved, vjp)`` on the tape; ``backward``
-calls the VJP when it reaches that entry.
+``dL/d(input)`` for each input, as a tuple, without ever building the Jacobian.
+Each returns new arrays, never ``dout`` itself, since backward adds into them.
+Each forward records ``(op, inputs, out, saved)`` on the tape, and each VJP is
+registered in ``VJP_RULES`` under its op's name, where ``backward`` finds it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .tape import record
+from .tape import VJP_RULES, record
 from .tensor import Tensor
 
 
@@ -22,10 +22,7 @@ def _not_a_tensor(op, name, t):
 # ---- matmul: (B, N) @ (N, M) -> (B, M) ----------------------------------------
 
 def matmul(a, b):
-    """``a @ b``: ``(B, N) @ (N, M) -> (B, M)``.
-
-    VJP: ``da = dout @ b.T`` with shape ``(B, N)``, ``db = a.T @ dout`` with shape ``(N, M)``.
-    """
+    """``a @ b``: ``(B, N) @ (N, M) -> (B, M)``. Its VJP is :func:`matmul_vjp`."""
     if not isinstance(a, Tensor):
         raise _not_a_tensor("matmul", "a", a)
     if not isinstance(b, Tensor):
@@ -36,15 +33,23 @@ def matmul(a, b):
             f"a's columns ({a.shape[1]}) must equal b's rows ({b.shape[0]})"
         )
     out = Tensor._from_op(a.data @ b.data, a.requires_grad or b.requires_grad)
-    record("matmul", (a, b), out, _matmul_vjp)
+    record("matmul", (a, b), out)
     return out
 
 
-def _matmul_vjp(entry, dout):
+def matmul_vjp(entry, dout):
+    """VJP of ``out = a @ b``: ``dout`` is ``(B, M)``; returns ``(da, db)``.
+
+    ``da = dout @ b.T`` has a's shape ``(B, N)`` and ``db = a.T @ dout`` has b's
+    shape ``(N, M)``. An input that does not require a gradient gets ``None``.
+    """
     a, b = entry.inputs
     da = dout @ b.data.T if a.requires_grad else None
     db = a.data.T @ dout if b.requires_grad else None
     return da, db
+
+
+VJP_RULES["matmul"] = matmul_vjp
 
 
 # ---- add_bias: (B, M) + (1, M) -> (B, M) ----------------------------------------
@@ -52,8 +57,7 @@ def _matmul_vjp(entry, dout):
 def add_bias(a, bias):
     """``a + bias`` with the bias row added to every row: ``(B, M) + (1, M) -> (B, M)``.
 
-    VJP: ``da = dout``; ``dbias = dout.sum(axis=0)`` as ``(1, M)``. The forward
-    copies one bias row to B rows, so the backward adds B row-gradients into one.
+    Its VJP is :func:`add_bias_vjp`.
     """
     if not isinstance(a, Tensor):
         raise _not_a_tensor("add_bias", "a", a)
@@ -65,11 +69,16 @@ def add_bias(a, bias):
             f"got bias {bias.shape}"
         )
     out = Tensor._from_op(a.data + bias.data, a.requires_grad or bias.requires_grad)
-    record("add_bias", (a, bias), out, _add_bias_vjp)
+    record("add_bias", (a, bias), out)
     return out
 
 
-def _add_bias_vjp(entry, dout):
+def add_bias_vjp(entry, dout):
+    """VJP of ``out = a + bias``, the bias row added to each row: returns ``(da, dbias)``.
+
+    ``dout`` and ``da`` are ``(B, M)``; ``dbias`` is ``(1, M)``, the sum of the
+    rows of ``dout``, because the forward copied one bias row into all B rows.
+    """
     a, bias = entry.inputs
     # A copy: backward may later add into a.grad in place, and that must not
     # change out.grad, which is the same numbers.
@@ -78,24 +87,36 @@ def _add_bias_vjp(entry, dout):
     return da, dbias
 
 
+VJP_RULES["add_bias"] = add_bias_vjp
+
+
 # ---- relu: elementwise max(0, x) -------------------------------------------------
 
 def relu(x):
     """``max(0, x)`` elementwise: ``(B, M) -> (B, M)``.
 
-    VJP: ``dx = dout * (x > 0)``. At exactly ``x == 0`` the derivative is taken
-    as 0 (a valid subgradient, and the convention of the C library this follows).
+    Saves the mask ``x > 0`` for its VJP, :func:`relu_vjp`, and as the entry's
+    ``kink``. At exactly ``x == 0`` the derivative is taken as 0 (a valid
+    subgradient, and the convention of the C library this course follows).
     """
     if not isinstance(x, Tensor):
         raise _not_a_tensor("relu", "x", x)
     mask = x.data > 0
     out = Tensor._from_op(np.maximum(x.data, 0), x.requires_grad)
-    record("relu", (x,), out, _relu_vjp, saved={"mask": mask}, kink=mask)
+    record("relu", (x,), out, saved={"mask": mask}, kink=mask)
     return out
 
 
-def _relu_vjp(entry, dout):
+def relu_vjp(entry, dout):
+    """VJP of ``out = max(0, x)``: returns ``(dx,)``, with ``dx`` of x's shape ``(B, M)``.
+
+    ``dx`` is ``dout`` where the input was positive and 0 elsewhere, by the mask
+    the forward saved in ``entry.saved["mask"]`` (at exactly 0 the slope is 0).
+    """
     return (dout * entry.saved["mask"],)
+
+
+VJP_RULES["relu"] = relu_vjp
 
 
 # ---- tanh: elementwise, smooth ----------------------------------------------------
@@ -103,18 +124,26 @@ def _relu_vjp(entry, dout):
 def tanh(x):
     """``tanh(x)`` elementwise: ``(B, M) -> (B, M)``.
 
-    VJP: ``dx = dout * (1 - tanh(x)**2)``, computed from the saved output.
+    Its VJP, :func:`tanh_vjp`, needs only the output, so nothing is saved.
     """
     if not isinstance(x, Tensor):
         raise _not_a_tensor("tanh", "x", x)
     out = Tensor._from_op(np.tanh(x.data), x.requires_grad)
-    record("tanh", (x,), out, _tanh_vjp)
+    record("tanh", (x,), out)
     return out
 
 
-def _tanh_vjp(entry, dout):
+def tanh_vjp(entry, dout):
+    """VJP of ``y = tanh(x)``: returns ``(dx,)``, with ``dx`` of x's shape ``(B, M)``.
+
+    ``dx = dout * (1 - y**2)``, from the output ``y = entry.out.data``: the
+    derivative of tanh is written in terms of tanh itself, so nothing is saved.
+    """
     y = entry.out.data
     return (dout * (1 - y * y),)
+
+
+VJP_RULES["tanh"] = tanh_vjp
 
 
 # ---- softmax_ce: fused softmax + cross-entropy, (B, C) logits -> (1, 1) mean loss ---
@@ -127,7 +156,7 @@ def softmax_ce(z, y):
 
     Forward uses log-sum-exp, ``log p = z - max(z) - log(sum(exp(z - max(z))))``,
     so no exponent overflows however large the logits are.
-    VJP: ``dz = dout * (p - onehot(y)) / B``, with ``p`` saved from the forward.
+    Saves the probabilities ``p`` and the labels for its VJP, :func:`softmax_ce_vjp`.
     """
     if not isinstance(z, Tensor):
         raise _not_a_tensor("softmax_ce", "z", z)
@@ -140,16 +169,25 @@ def softmax_ce(z, y):
     rows = np.arange(batch)
     log_p_true = shifted[rows, labels] - np.log(total[:, 0])
     out = Tensor._from_op(np.array([[-log_p_true.sum() / batch]], dtype=zd.dtype), z.requires_grad)
-    record("softmax_ce", (z,), out, _softmax_ce_vjp, saved={"probs": exp / total, "labels": labels, "rows": rows})
+    record("softmax_ce", (z,), out, saved={"probs": exp / total, "labels": labels, "rows": rows})
     return out
 
 
-def _softmax_ce_vjp(entry, dout):
+def softmax_ce_vjp(entry, dout):
+    """VJP of the mean cross-entropy of ``softmax(z)``: returns ``(dz,)``, ``(B, C)``.
+
+    ``dout`` is ``(1, 1)``. ``dz = dout * (p - onehot(y)) / B``, with the
+    probabilities ``p`` the forward saved in ``entry.saved["probs"]``, the labels
+    ``y`` in ``entry.saved["labels"]`` and ``entry.saved["rows"] = arange(B)``.
+    """
     saved = entry.saved
     dz = saved["probs"].copy()
     dz[saved["rows"], saved["labels"]] -= 1
     dz *= dout[0, 0] / dz.shape[0]
     return (dz,)
+
+
+VJP_RULES["softmax_ce"] = softmax_ce_vjp
 
 
 def _check_labels(y, logits_shape):

@@ -1,48 +1,74 @@
 """The tape: a log of every op in the forward pass, walked in reverse by backward.
 
-Each op appends one :class:`~autograd_lib.tape.TapeEntry` holding its inputs, its output, the
-state its VJP needs (softmax probabilities, a ReLU mask) and the VJP itself.
-``backward(loss)`` seeds dL/dL = 1 and calls the VJPs from the last entry to the
-first, adding (+=) each input's share into its ``.grad``.
+Each op appends one :class:`~autograd_lib.tape.TapeEntry` holding its name, its inputs, its
+output and the state its VJP needs (softmax probabilities, a ReLU mask). ``backward(loss)``
+seeds dL/dL = 1 and visits the entries from the last to the first; for each it looks up the
+op's VJP rule in ``VJP_RULES`` and adds (+=) each input's share into its ``.grad``.
+
+Every thread has a tape of its own, so two threads can train two models at once. ``with
+Tape() as tape:`` records onto ``tape`` for the duration of the block, and ``with no_grad():``
+records nothing at all (for plots and evaluation, which never call backward).
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
+from .plugin import pluggable
 from .tensor import Tensor
+
+VJP_RULES = {}
+"""``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one gradient per input.
+
+``ops.py`` registers each rule right below its op. Replacing a rule is one assignment,
+``VJP_RULES["relu"] = my_relu_vjp``: backward looks rules up when it walks, not when it records.
+"""
 
 
 class TapeEntry:
     """One recorded op.
 
     Attributes:
-        op: the op's name, e.g. ``"matmul"``.
-        inputs: the input tensors, in argument order.
+        op: the op's name, e.g. ``"matmul"``; backward finds its VJP in ``VJP_RULES[op]``.
+        inputs: the input tensors, in argument order (the tensors themselves, not copies).
         out: the output tensor.
         saved: what the VJP needs beyond inputs and output, by name.
-        vjp: ``vjp(entry, dout) -> tuple`` of one gradient (or ``None``) per input.
         kink: for non-smooth ops, a boolean array saying which side of the kink
             each element was on; the gradient check compares it under perturbation.
+        versions: each input's ``version`` when the op ran, so that backward can
+            tell whether one was changed in place since.
     """
 
-    __slots__ = ("op", "inputs", "out", "saved", "vjp", "kink")
+    __slots__ = ("op", "inputs", "out", "saved", "kink", "versions")
 
-    def __init__(self, op, inputs, out, vjp, saved=None, kink=None):
+    def __init__(self, op, inputs, out, saved=None, kink=None):
         self.op = op
-        self.inputs = inputs
+        self.inputs = tuple(inputs)
         self.out = out
-        self.vjp = vjp
         self.saved = saved if saved is not None else {}
         self.kink = kink
+        self.versions = tuple(t.version for t in self.inputs)
 
 
 class Tape:
-    """The list of entries recorded since the last :func:`~autograd_lib.tape_reset`."""
+    """The entries recorded since the last :func:`~autograd_lib.tape_reset`.
+
+    Used as a context manager, ``with Tape() as tape:``, it is the current tape of
+    this thread inside the block, and the previous one is current again after it.
+    """
 
     def __init__(self):
         self.entries = []
         self.walked = False
+
+    def __enter__(self):
+        _state.tapes.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _state.tapes.pop()
 
     def __len__(self):
         return len(self.entries)
@@ -54,17 +80,18 @@ class Tape:
         return self.entries[i]
 
     def nbytes(self):
-        """Bytes of arrays the tape keeps alive: every output plus saved state.
+        """Bytes of arrays that only the tape keeps alive.
 
-        Inputs that are outputs of earlier entries are counted once; leaf inputs
-        (the batch, the parameters) are not counted, since they outlive the tape.
+        That is every entry's output, its gradient once backward has filled it, and
+        the saved state, each array counted once. Leaf inputs (the batch, the
+        parameters) and their gradients are not counted: they outlive the tape.
         """
         seen = set()
         total = 0
         for e in self.entries:
-            arrays = [e.out.data] + [v for v in e.saved.values() if isinstance(v, np.ndarray)]
+            arrays = [e.out.data, e.out.grad] + [v for v in e.saved.values() if isinstance(v, np.ndarray)]
             for a in arrays:
-                if id(a) not in seen:
+                if a is not None and id(a) not in seen:
                     seen.add(id(a))
                     total += a.nbytes
         return total
@@ -101,12 +128,19 @@ class Tape:
         return f"<Tape: {len(self.entries)} entries, walked={self.walked}>"
 
 
-_TAPE = Tape()
+class _ThreadState(threading.local):
+    # Each thread starts with a tape of its own at the bottom of its stack.
+    def __init__(self):
+        self.tapes = [Tape()]
+        self.grad_enabled = True
+
+
+_state = _ThreadState()
 
 
 def current_tape():
-    """The tape that ops are recording onto now."""
-    return _TAPE
+    """The tape that ops in this thread are recording onto now."""
+    return _state.tapes[-1]
 
 
 def tape_reset():
@@ -114,27 +148,59 @@ def tape_reset():
 
     Dropping the old entries releases every intermediate tensor and saved
     array they held, so memory does not grow from one step to the next.
+    Inside ``with Tape():`` the new tape takes the block's place until it ends.
     """
-    global _TAPE
-    _TAPE = Tape()
+    _state.tapes[-1] = Tape()
 
 
-def record(op, inputs, out, vjp, saved=None, kink=None):
-    """Append an entry to the current tape (called by every forward op)."""
-    if _TAPE.walked:
+class no_grad:
+    """``with no_grad():`` runs ops without recording them, for evaluation and plots.
+
+    Their outputs do not require a gradient, and the tape stays as it was, so a
+    forward pass made only to look at its result costs no tape memory.
+    """
+
+    def __enter__(self):
+        self._before = _state.grad_enabled
+        _state.grad_enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        _state.grad_enabled = self._before
+
+
+def is_grad_enabled():
+    """``False`` inside ``with no_grad():``, ``True`` otherwise."""
+    return _state.grad_enabled
+
+
+@pluggable
+def record(op, inputs, out, saved=None, kink=None):
+    """Append an entry for one op to the current tape; every forward op ends with this.
+
+    ``inputs`` are the op's input tensors and ``out`` its output, stored by reference;
+    ``saved`` is a dict of what the op's VJP will need; ``kink`` is for non-smooth ops.
+    Inside ``no_grad()`` nothing is recorded and ``out`` does not require a gradient.
+    """
+    if not is_grad_enabled():
+        out.requires_grad = False
+        return
+    tape = current_tape()
+    if tape.walked:
         raise RuntimeError(
             f"{op}: the tape was already walked by backward(); call tape_reset() "
             "before starting the next forward pass"
         )
-    _TAPE.entries.append(TapeEntry(op, inputs, out, vjp, saved, kink))
+    tape.entries.append(TapeEntry(op, inputs, out, saved, kink))
 
 
-def backward(loss):
-    """Fill ``.grad`` of every tensor that ``loss`` depends on.
+def start_backward(loss):
+    """Check that ``backward(loss)`` can run, mark the tape as walked and return it.
 
-    ``loss`` must be the ``(1, 1)`` output of an op on the current tape. Seeds
-    dL/dL = 1, then walks the tape from the last entry to the first, calling
-    each entry's VJP and adding its results into the inputs' ``.grad``.
+    Refused, each with the reason and the fix: a loss that is not a ``(1, 1)``
+    tensor on the current tape; a second walk of one tape; a graph that uses a
+    tensor made on an older tape (a ``tape_reset()`` in the middle of the forward
+    pass), or a tensor changed in place since an op recorded it.
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"backward expects a Tensor, got {type(loss).__name__}")
@@ -143,27 +209,95 @@ def backward(loss):
             f"backward needs a scalar (1, 1) loss; got shape {loss.shape}. "
             "Reduce it to one number first (softmax_ce returns the mean loss)."
         )
-    tape = _TAPE
+    tape = current_tape()
     if tape.walked:
         raise RuntimeError(
             "backward was already called on this tape; a second walk would add every "
             "gradient a second time. Call tape_reset() and run the forward pass again."
         )
-    if not tape.entries or (tape.entries[-1].out is not loss
-                            and not any(e.out is loss for e in tape.entries)):
+    made_here = {id(e.out) for e in tape.entries}
+    if id(loss) not in made_here:
         raise RuntimeError(
             "the loss was not recorded on the current tape; was tape_reset() called "
-            "after the forward pass that produced it?"
+            "after the forward pass that produced it (or was it computed inside no_grad())?"
         )
     if not loss.requires_grad:
         raise RuntimeError("the loss does not depend on any tensor with requires_grad=True")
+    for i, e in enumerate(tape.entries):
+        for k, (t, version) in enumerate(zip(e.inputs, e.versions)):
+            if t.requires_grad and not t.is_leaf and id(t) not in made_here:
+                raise RuntimeError(
+                    f"entry {i} ({e.op}) reads input {k} {_label(t)}, which an op made on an older "
+                    f"tape: a tape_reset() ran in the middle of this forward pass, and the "
+                    f"gradients of everything before it would be lost. Call tape_reset() once, "
+                    f"then run the whole forward pass."
+                )
+            if t.version != version:
+                raise RuntimeError(
+                    f"entry {i} ({e.op}) reads input {k} {_label(t)}, which was changed in place "
+                    f"after the op ran (version {version} then, {t.version} now), so its VJP "
+                    f"would use the new values. Change tensors only after backward, e.g. call "
+                    f"sgd_step after backward, or run the forward pass again."
+                )
     tape.walked = True
-    loss.grad = np.array([[1.0]], dtype=loss.data.dtype)
-    for e in reversed(tape.entries):
-        dout = e.out.grad
+    return tape
+
+
+def _label(t):
+    return f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
+
+
+def apply_vjp(entry, dout):
+    """The gradients of ``entry``'s inputs: its VJP rule applied to ``dout``, checked.
+
+    Looks the rule up in ``VJP_RULES[entry.op]`` and makes sure it returned a tuple
+    with one gradient (or ``None``) per input, each of its input's shape, so that a
+    wrong rule is named here rather than failing somewhere later.
+    """
+    rule = VJP_RULES.get(entry.op)
+    if rule is None:
+        raise KeyError(f"no VJP rule for op {entry.op!r}: register one with VJP_RULES[{entry.op!r}] = ...")
+    grads = rule(entry, dout)
+    name = getattr(rule, "__name__", repr(rule))
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(entry.inputs):
+        got = (f"a {type(grads).__name__} of length {len(grads)}" if isinstance(grads, (tuple, list))
+               else _describe(grads))
+        raise TypeError(
+            f"the VJP rule for {entry.op} ({name}) must return a tuple with one gradient per "
+            f"input ({len(entry.inputs)}), like (dx,) or (da, db); it returned {got}"
+        )
+    for k, (t, g) in enumerate(zip(entry.inputs, grads)):
+        if g is not None and (not isinstance(g, np.ndarray) or g.shape != t.shape):
+            raise ValueError(
+                f"the VJP rule for {entry.op} ({name}) returned {_describe(g)} for input {k}, "
+                f"which has shape {t.shape}; a gradient is an array of its input's shape"
+            )
+    return grads
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+@pluggable
+def backward(loss):
+    """Fill ``.grad`` of every tensor that ``loss`` depends on.
+
+    ``loss`` must be the ``(1, 1)`` output of an op on the current tape. Seeds
+    dL/dL = 1, then walks the tape from the last entry to the first, skipping
+    entries whose output got no gradient (they do not lead to the loss), and
+    adds each input's gradient from ``apply_vjp`` into its ``.grad``: the first
+    contribution is stored, later ones are added, so a tensor used twice gets both.
+    """
+    tape = start_backward(loss)
+    loss.grad = np.ones_like(loss.data)
+    for entry in reversed(tape.entries):
+        dout = entry.out.grad
         if dout is None:
             continue  # this output does not lead to the loss
-        for t, g in zip(e.inputs, e.vjp(e, dout)):
+        for t, g in zip(entry.inputs, apply_vjp(entry, dout)):
             if g is None or not t.requires_grad:
                 continue
             # +=, not =: a tensor used by two ops receives both contributions.

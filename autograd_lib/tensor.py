@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .plugin import pluggable
+
 DEFAULT_DTYPE = np.float32
 
 
@@ -16,14 +18,19 @@ class Tensor:
     """A 2-D array of numbers that can carry a gradient.
 
     Attributes:
-        data: ``(rows, cols)`` NumPy array, C-contiguous (row-major).
+        data: ``(rows, cols)`` NumPy array, C-contiguous (row-major). Assigning to
+            it (``t.data = ...``, ``t.data -= ...``) counts as a change of the
+            tensor: see ``version``.
         grad: ``None`` until a backward pass first writes to it; afterwards an
             array of the same shape and dtype as ``data``.
         requires_grad: whether backward should compute a gradient for it.
         name: optional label, shown in the tape and in gradient-check reports.
+        is_leaf: ``True`` for a tensor you made, ``False`` for an op's output.
+        version: how many times ``data`` has been assigned; the tape remembers it
+            for every input, so that backward can refuse a tensor changed since.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name")
+    __slots__ = ("_data", "grad", "requires_grad", "name", "is_leaf", "version")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
@@ -36,43 +43,58 @@ class Tensor:
             )
         if not np.issubdtype(array.dtype, np.floating):
             raise TypeError(f"Tensor data must be floating point; got dtype {array.dtype}")
-        self.data = array
+        self._data = array
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
+        self.is_leaf = True
+        self.version = 0
 
     @classmethod
     def _from_op(cls, array, requires_grad):
         # Ops build their outputs from arrays they just made: skip the copy and checks.
         t = object.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.requires_grad = requires_grad
         t.name = None
+        t.is_leaf = False
+        t.version = 0
         return t
+
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, array):
+        if not isinstance(array, np.ndarray) or array.ndim != 2:
+            raise ValueError(f"Tensor data must be a 2-D NumPy array; got {_describe(array)}")
+        self._data = array
+        self.version += 1
 
     @property
     def shape(self):
         """``(rows, cols)``."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def rows(self):
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     @property
     def cols(self):
-        return self.data.shape[1]
+        return self._data.shape[1]
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     def item(self):
         """The value of a ``(1, 1)`` tensor as a Python float."""
-        if self.data.shape != (1, 1):
-            raise ValueError(f"item() needs a (1, 1) tensor; this one is {self.data.shape}")
-        return float(self.data[0, 0])
+        if self._data.shape != (1, 1):
+            raise ValueError(f"item() needs a (1, 1) tensor; this one is {self._data.shape}")
+        return float(self._data[0, 0])
 
     def __repr__(self):
         label = f"{self.name}: " if self.name else ""
@@ -81,12 +103,21 @@ class Tensor:
                 f"requires_grad={self.requires_grad} grad={grad}>")
 
 
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+@pluggable
 def he_init(t, fan_in, rng):
     """Fill ``t.data`` in place with He-initialised weights, N(0, 2 / fan_in).
 
     Scaling by sqrt(2 / fan_in) keeps the variance of ReLU activations about
     constant from layer to layer (He et al. 2015). ``rng`` must be a
-    ``numpy.random.Generator`` so that every random number has a seed.
+    ``numpy.random.Generator`` so that every random number has a seed; the
+    weights are ``rng.standard_normal(t.shape)`` scaled, so a seed always gives
+    the same ones. Returns ``t``.
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
@@ -100,13 +131,14 @@ def he_init(t, fan_in, rng):
     return t
 
 
+@pluggable
 def zero_grad(*tensors):
     """Set the gradients of ``tensors`` to zero before the next backward.
 
     Without this, backward would add the new gradients to the old ones. A
     buffer that exists is zeroed in place, so training reuses the same memory
     every step; a gradient never written stays ``None``. Accepts tensors or
-    lists of them.
+    lists of them: ``zero_grad(W, b)`` or ``zero_grad(model.params)``.
     """
     for t in tensors:
         for p in t if isinstance(t, (list, tuple)) else (t,):

@@ -37,7 +37,7 @@ def test_a_wrong_vjp_is_reported_as_a_mismatch(monkeypatch):
         a, b = entry.inputs
         return dout @ b.data.T, (a.data.T @ dout) * 1.01
 
-    monkeypatch.setattr(autograd_lib.ops, "_matmul_vjp", transposed_by_mistake)
+    monkeypatch.setitem(autograd_lib.VJP_RULES, "matmul", transposed_by_mistake)
     _, report = mlp_check("tanh")
     assert not report.ok
     assert {f.param for f in report.mismatches} == {"W1", "W2"}
@@ -74,3 +74,42 @@ def test_loss_fn_must_return_a_scalar_tensor():
     W = Tensor(np.ones((2, 2)), requires_grad=True)
     with pytest.raises(ValueError, match=r"\(1, 1\) loss Tensor; got \(2, 2\)"):
         gradient_check(lambda: autograd_lib.ops.matmul(W, W), [W])
+
+
+# ---- what must fail: NaN anywhere, a loss that is not deterministic ----
+
+def test_a_vjp_returning_nan_fails(monkeypatch):
+    monkeypatch.setitem(autograd_lib.VJP_RULES, "tanh", lambda entry, dout: (dout * np.nan,))
+    _, report = mlp_check("tanh")
+    assert not report.ok
+    assert np.isnan(report.max_error)
+    assert {f.param for f in report.mismatches} == {"W1", "b1"}
+    assert "FAILED: some gradients are NaN or infinite" in report.summary()
+
+
+def test_nan_parameters_fail():
+    X, y = xor_data()
+    model = MLP(2, 8, 2, activation="tanh", seed=0)
+    model.W2.data[0, 0] = np.nan
+    report = gradient_check(lambda: softmax_ce(model(X), y), model.params)
+    assert not report.ok and report.n_within < report.n_total
+
+
+@pytest.mark.parametrize("tol", [np.nan, 0.0, -1e-6, np.inf, "1e-6"])
+def test_a_tolerance_that_is_not_a_positive_number_is_refused(tol):
+    with pytest.raises(ValueError, match="tol must be a positive finite number"):
+        mlp_check("tanh", tol=tol)
+
+
+def test_a_loss_that_is_not_deterministic_is_named_as_such():
+    X, y = xor_data()
+    model = MLP(2, 8, 2, activation="tanh", seed=0)
+    rng = np.random.default_rng(0)
+
+    def noisy():
+        W = Tensor(1 + 0.01 * rng.standard_normal((2, 2)))   # a fresh random matrix every call
+        return softmax_ce(autograd_lib.ops.matmul(model(X), W), y)
+
+    report = gradient_check(noisy, model.params)
+    assert not report.ok
+    assert "FAILED: loss_fn is not deterministic" in report.summary()

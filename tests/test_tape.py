@@ -1,10 +1,13 @@
+import gc
+import threading
 import tracemalloc
 
 import numpy as np
 import pytest
 
-from autograd_lib import (MLP, Tensor, add_bias, backward, current_tape, matmul, relu,
-                          softmax_ce, tanh, tape_reset, train, xor_data)
+from autograd_lib import (MLP, Tape, Tensor, add_bias, backward, current_tape, matmul, no_grad,
+                          record, relu, softmax_ce, tanh, tape_reset, train, train_step, xor_data)
+from autograd_lib.tape import VJP_RULES, apply_vjp
 
 
 def small_graph():
@@ -31,10 +34,16 @@ def test_tape_table_shows_ops_shapes_and_saved_state():
 
 def test_backward_seeds_one_and_fills_parameter_grads():
     X, W, b, loss = small_graph()
+    X.requires_grad = False
     backward(loss)
     assert loss.grad.tolist() == [[1.0]]
-    assert W.grad.shape == W.shape and b.grad.shape == b.shape
-    assert X.grad is None  # X does not require a gradient
+    z = X.data @ W.data + b.data           # [[1.1, 0.8], [2.6, 0.8]]: relu keeps all
+    assert (z > 0).all()
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    dz = (p - np.eye(2)[[0, 1]]) / 2
+    np.testing.assert_allclose(b.grad, dz.sum(axis=0, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(W.grad, X.data.T @ dz, rtol=1e-5)
+    assert X.grad is None  # X does not require a gradient, so backward never writes one
 
 
 def test_tensor_used_twice_gets_the_sum_of_both_gradients():
@@ -115,17 +124,180 @@ def test_tape_nbytes_grows_linearly_with_batch():
 
 
 def test_memory_stays_flat_over_10000_epochs():
+    # Compared after a full collection, which also empties Python's free lists: what is left
+    # over is what training holds on to.
     X, y = xor_data()
     model = MLP(2, 8, 2, seed=0)
-    train(model, X, y, epochs=200)  # warm up caches and lazily allocated grads
+    train(model, X, y, epochs=500)  # warm up caches and lazily allocated grads
+    gc.collect()
     tracemalloc.start()
-    train(model, X, y, epochs=100)
-    _, peak_short = tracemalloc.get_traced_memory()
-    tracemalloc.reset_peak()
     before = tracemalloc.get_traced_memory()[0]
-    train(model, X, y, epochs=10_000)
-    after, peak_long = tracemalloc.get_traced_memory()
+    history = train(model, X, y, epochs=10_000)
+    gc.collect()
+    after, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    # The history arrays (2 x 10,001 x 8 bytes) are the only thing that may grow.
-    assert peak_long - peak_short < 2 * 10_001 * 8 + 64_000
-    assert after - before < 64_000
+    kept = history.loss.nbytes + history.correct.nbytes
+    assert after - before - kept < 16_000
+    assert peak - before - kept < 400_000
+
+
+# ---- a tape per thread, and as a context manager ----
+
+def test_a_tape_used_as_a_context_manager_records_inside_only():
+    outer = current_tape()
+    X, W, b, _ = small_graph()
+    with Tape() as inner:
+        loss = softmax_ce(matmul(X, W), np.array([0, 1]))
+        assert current_tape() is inner
+        backward(loss)
+    assert current_tape() is outer and len(outer) == 4
+    assert [e.op for e in inner] == ["matmul", "softmax_ce"] and inner.walked and not outer.walked
+
+
+def train_weights(seed):
+    X, y = xor_data()
+    model = MLP(2, 8, 2, seed=seed)
+    train(model, X, y, lr=0.5, epochs=60)
+    return [p.data.copy() for p in model.params]
+
+
+def test_two_threads_train_two_models_as_one_thread_would():
+    expected = {seed: train_weights(seed) for seed in (0, 1)}
+    results, failures = {}, []
+
+    def worker(seed, run):
+        try:
+            results[(seed, run)] = train_weights(seed)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(repr(error))
+
+    for run in range(100):
+        threads = [threading.Thread(target=worker, args=(seed, run)) for seed in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
+    for (seed, _), weights in results.items():
+        for got, want in zip(weights, expected[seed]):
+            np.testing.assert_array_equal(got, want)
+    assert len(results) == 200
+
+
+# ---- what backward refuses, and why ----
+
+def test_a_tape_reset_inside_the_forward_pass_is_refused():
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    h = m.hidden(X)
+    tape_reset()
+    loss = softmax_ce(add_bias(matmul(h, m.W2), m.b2), y)
+    with pytest.raises(RuntimeError, match=r"entry 0 \(matmul\) reads input 0 of shape \(4, 8\), "
+                                           r"which an op made on an older tape"):
+        backward(loss)
+    assert m.W1.grad is None
+
+
+@pytest.mark.parametrize("change", ["W1 *= 2", "W1 = new", "sgd before backward"])
+def test_a_tensor_changed_in_place_after_recording_is_refused(change):
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    loss = softmax_ce(m(X), y)
+    if change == "W1 *= 2":
+        m.W1.data *= 2
+    elif change == "W1 = new":
+        m.W1.data = m.W1.data + 1
+    else:
+        m.W1.grad = np.ones_like(m.W1.data)
+        from autograd_lib import sgd_step
+        sgd_step([m.W1], 0.1)
+    with pytest.raises(RuntimeError, match=r"reads input 1 'W1' \(2, 8\), which was changed in place "
+                                           r"after the op ran \(version 0 then, 1 now\)"):
+        backward(loss)
+
+
+def test_backward_refuses_a_loss_made_inside_no_grad():
+    X, y = xor_data()
+    with no_grad():
+        loss = softmax_ce(MLP(2, 8, 2, seed=0)(X), y)
+    with pytest.raises(RuntimeError, match="not recorded on the current tape"):
+        backward(loss)
+
+
+def test_a_vjp_that_returns_an_array_is_named_not_left_to_fail_later(monkeypatch):
+    monkeypatch.setitem(VJP_RULES, "relu", lambda entry, dout: dout * entry.saved["mask"])
+    *_, loss = small_graph()
+    with pytest.raises(TypeError, match=r"the VJP rule for relu \(<lambda>\) must return a tuple with "
+                                        r"one gradient per input \(1\), like \(dx,\) or \(da, db\); "
+                                        r"it returned an array of shape \(2, 2\)"):
+        backward(loss)
+
+
+def test_a_vjp_gradient_of_the_wrong_shape_is_named(monkeypatch):
+    monkeypatch.setitem(VJP_RULES, "add_bias", lambda entry, dout: (dout.copy(), dout.copy()))
+    *_, loss = small_graph()
+    with pytest.raises(ValueError, match=r"the VJP rule for add_bias .* returned an array of shape "
+                                         r"\(2, 2\) for input 1, which has shape \(1, 2\)"):
+        backward(loss)
+
+
+def test_an_op_without_a_rule_is_named():
+    x = Tensor([[1.0]], requires_grad=True)
+    out = Tensor([[2.0]], requires_grad=True)
+    record("double", (x,), out)
+    with pytest.raises(KeyError, match=r"no VJP rule for op 'double': register one with "
+                                       r"VJP_RULES\['double'\] = \.\.\."):
+        apply_vjp(current_tape()[-1], np.ones((1, 1)))
+
+
+# ---- no_grad ----
+
+def test_no_grad_records_nothing_and_its_outputs_need_no_gradient():
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    with no_grad():
+        logits = m(X)
+        assert len(current_tape()) == 0 and not logits.requires_grad
+    logits_again = m(X)
+    np.testing.assert_array_equal(logits.data, logits_again.data)
+    assert len(current_tape()) == 5 and logits_again.requires_grad
+
+
+def test_200_inferences_inside_no_grad_keep_the_tape_empty():
+    m = MLP(64, [64] * 3, 10, seed=0)
+    X = Tensor(np.random.default_rng(0).standard_normal((32, 64)))
+    with no_grad():
+        for _ in range(200):
+            m(X)
+    assert len(current_tape()) == 0 and current_tape().nbytes() == 0
+
+
+def test_no_grad_nests_and_restores_recording():
+    x = Tensor([[1.0, -1.0]], requires_grad=True)
+    with no_grad():
+        with no_grad():
+            relu(x)
+        relu(x)
+    assert len(current_tape()) == 0
+    relu(x)
+    assert len(current_tape()) == 1
+
+
+def test_train_leaves_the_tape_empty():
+    X, y = xor_data()
+    train(MLP(2, 8, 2, seed=0), X, y, epochs=3)
+    assert len(current_tape()) == 0
+
+
+# ---- nbytes counts what the tape keeps alive ----
+
+def test_nbytes_counts_the_intermediate_gradients_after_backward():
+    *_, loss = small_graph()
+    before = current_tape().nbytes()
+    backward(loss)
+    outputs = [e.out for e in current_tape()]
+    grads = sum(t.grad.nbytes for t in outputs)
+    assert current_tape().nbytes() == before + grads
+    # matmul, add_bias, relu: 2 x 2 float32 (16 bytes) each; loss 4 bytes; mask 4; probs 16;
+    # labels and rows 16 each: 16 * 3 + 4 + 4 + 16 + 16 + 16 before backward.
+    assert before == 104 and grads == 3 * 16 + 4
