@@ -19,7 +19,7 @@ import time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from autograd_lib.playground import xor_playground  # noqa: E402
+from autograd_lib.course.playground import xor_playground  # noqa: E402
 
 
 def time_releases(pg, runs):

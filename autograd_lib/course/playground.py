@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import plots
-from .data import xor_data
-from .model import MLP, train
+from ..data import xor_data
+from ..model import MLP, train
 
 DEFAULTS = dict(lr=0.5, hidden=8, epochs=500, seed=0, activation="relu")
 LR_RANGE = (1e-3, 1e2)

@@ -5,10 +5,9 @@ same pictures serve the book's static figures, the live playground and the
 precomputed grid. matplotlib is imported inside the functions that need it:
 ``import autograd_lib`` itself needs only NumPy.
 
-Forward passes made here for plotting run on the global tape; each one is
-wrapped in ``tape_reset()`` before and after, so a caller's tape is never
-left holding plotting entries (but a tape the caller was still using *is*
-discarded: do not plot between a forward pass and its ``backward``).
+Forward passes made here for plotting run inside ``no_grad()``: they record
+nothing, so plotting between a forward pass and its ``backward`` is safe and
+costs no tape memory.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ import io
 
 import numpy as np
 
-from .data import xor_data
-from .tape import tape_reset
-from .tensor import Tensor
+from ..data import xor_data
+from ..tape import no_grad
+from ..tensor import Tensor
 
 LIM = (-0.5, 1.5)
 """The square of the input plane the boundary plots cover, on both axes."""
@@ -39,15 +38,12 @@ CLASS_STYLE = {0: dict(marker="o", color="#1f4e9c", label="class 0"),
 def prob_class1(model, points):
     """P(class 1) under ``model`` for each row of ``points``: ``(P, 2) -> (P,)``.
 
-    Runs ``model``'s own forward on a fresh tape, then resets the tape again.
+    Runs ``model``'s own forward inside ``no_grad()``, so nothing is recorded.
     ``softmax(z)[1] = 1 / (1 + exp(z0 - z1)) = (1 + tanh((z1 - z0) / 2)) / 2``,
     written with tanh so that huge logits give 0 or 1, not an overflow.
     """
-    tape_reset()
-    try:
+    with no_grad():
         logits = model(Tensor(np.asarray(points, dtype=model.params[0].dtype))).data
-    finally:
-        tape_reset()
     with np.errstate(invalid="ignore", over="ignore"):
         return 0.5 * (1.0 + np.tanh(0.5 * (logits[:, 1].astype(np.float64) - logits[:, 0])))
 

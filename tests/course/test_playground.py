@@ -13,7 +13,7 @@ import ipywidgets  # noqa: E402
 import traitlets  # noqa: E402
 
 from autograd_lib import MLP, train, xor_data  # noqa: E402
-from autograd_lib.playground import (  # noqa: E402
+from autograd_lib.course.playground import (  # noqa: E402
     Playground, caption_html, static_playground, train_grid, verdict, xor_playground,
 )
 

@@ -9,7 +9,8 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from autograd_lib import MLP, current_tape, plots, train, xor_data  # noqa: E402
+from autograd_lib import MLP, current_tape, train, xor_data
+from autograd_lib.course import plots  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,8 @@
+"""The course's machinery, kept apart from the library a reader builds.
+
+``checks`` checks a reader's workbook tasks and plugs a passing piece into the
+library; ``gather`` collects a reader's pieces from their chapter notebooks;
+``workbook`` makes the reader's edition of the chapters; ``plots``,
+``playground`` and ``show`` draw figures, run the XOR sliders and show source.
+They import matplotlib, ipywidgets and nbformat only when used.
+"""

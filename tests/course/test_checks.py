@@ -1,0 +1,477 @@
+"""The workbook's checks: each passes the library's own piece, says "not written yet" for a
+stub, and recognises the mistakes readers make, naming the task, the case and the fix.
+
+Every function below named ``planted_*`` is a reader's answer with one known mistake.
+"""
+
+import numpy as np
+import pytest
+
+from autograd_lib import MLP, VJP_RULES, backward, he_init, plugin, relu, softmax_ce, xor_data
+from autograd_lib.course import checks
+from autograd_lib.course.checks import TASKS, check, run_check
+from autograd_lib.tape import apply_vjp, current_tape, start_backward, tape_reset
+
+
+@pytest.fixture(autouse=True)
+def library_pieces():
+    checks.use_library()
+    yield
+    checks.use_library()
+
+
+@pytest.mark.parametrize("task_id", list(TASKS))
+def test_the_library_piece_passes(task_id):
+    verdict = run_check(task_id, TASKS[task_id].library)
+    assert verdict.passed, str(verdict)
+    assert str(verdict).startswith(f"Task {task_id} {TASKS[task_id].name}: passed.\n  Checked ")
+
+
+@pytest.mark.parametrize("task_id", list(TASKS))
+def test_a_stub_is_not_written_yet(task_id):
+    def stub(*args, **kwargs):
+        raise NotImplementedError(f"Task {task_id}")
+
+    verdict = run_check(task_id, stub)
+    assert verdict.status == "not written"
+    assert str(verdict).splitlines()[0] == (
+        f"Task {task_id} {TASKS[task_id].name}: not written yet (it raises NotImplementedError).")
+
+
+def failure(task_id, fn):
+    verdict = run_check(task_id, fn)
+    assert verdict.status == "failed", str(verdict)
+    text = str(verdict)
+    assert text.startswith(f"Task {task_id} {TASKS[task_id].name}: failed.")
+    assert "Traceback" not in text
+    return verdict, " ".join(text.split())
+
+
+# ---- chapter 3: the hints the issue names, one planted mistake each ----
+
+def planted_matmul_no_transpose(entry, dout):
+    a, b = entry.inputs
+    return dout @ b.data, a.data.T @ dout
+
+
+def test_missing_transpose_in_matmul_on_square_matrices():
+    verdict, text = failure("3.1", planted_matmul_no_transpose)
+    # Non-square cases raise inside NumPy first: the hint names the transpose there too.
+    assert "Case: batch 1: a (1, 3), b (3, 2), dout (1, 2)" in text
+    assert "NumPy could not multiply these shapes: a missing or misplaced transpose" in text
+    assert "at this line of your planted_matmul_no_transpose: return dout @ b.data, a.data.T @ dout" in text
+
+
+def planted_matmul_square_only(entry, dout):
+    a, b = entry.inputs
+    if a.shape[0] == a.shape[1] == b.shape[1]:
+        return dout @ b.data, a.data.T @ dout
+    return dout @ b.data.T, a.data.T @ dout
+
+
+def test_missing_transpose_seen_in_the_values_of_the_square_case():
+    verdict, text = failure("3.1", planted_matmul_square_only)
+    assert verdict.case.startswith("square: a (3, 3), b (3, 3), dout (3, 3)")
+    assert "da is wrong: max error" in text and "(expected: float64 central differences)" in text
+    assert "Hint: da = dout @ b.T: (B, M) @ (M, N) gives a's shape (B, N)" in text
+
+
+def planted_bias_not_summed(entry, dout):
+    return dout.copy(), dout.copy()
+
+
+def test_bias_gradient_not_summed_over_the_batch():
+    verdict, text = failure("3.2", planted_bias_not_summed)
+    assert "Case: width 1: a (5, 1), bias (1, 1), dout (5, 1)" in text
+    assert "dbias has shape (5, 1); bias has shape (1, 1)" in text
+    assert "Hint: sum over the batch, axis=0 (down the rows), not axis=1" not in text
+    assert "dout.sum(axis=0, keepdims=True), shape (1, 1)" in text
+
+
+def planted_bias_mean(entry, dout):
+    return dout.copy(), dout.mean(axis=0, keepdims=True)
+
+
+def test_bias_gradient_as_a_mean():
+    _, text = failure("3.2", planted_bias_mean)
+    assert "Case: width 1" in text and "its gradient is the SUM of dout's rows, not their mean" in text
+
+
+def planted_bias_alias(entry, dout):
+    return dout, dout.sum(axis=0, keepdims=True)
+
+
+def test_add_bias_returning_dout_itself():
+    _, text = failure("3.2", planted_bias_alias)
+    assert "da is dout itself (or a view of it)" in text and "return a new array, here dout.copy()" in text
+
+
+def planted_relu_of_the_gradient(entry, dout):
+    return (np.maximum(dout, 0),)
+
+
+def test_relu_vjp_that_applies_relu_to_the_gradient():
+    verdict, text = failure("3.3", planted_relu_of_the_gradient)
+    assert verdict.case == "batch 1: x (1, 4), dout (1, 4)"
+    assert "dx is wrong: max error" in text
+    assert "your dx is max(dout, 0): that applies relu to the gradient" in text
+    assert "the sign of the INPUT: dout * entry.saved['mask']" in text
+
+
+def planted_relu_at_zero(entry, dout):
+    return (dout * (entry.inputs[0].data >= 0),)
+
+
+def test_relu_vjp_with_slope_one_at_the_kink():
+    verdict, text = failure("3.3", planted_relu_at_zero)
+    assert verdict.case.startswith("inputs exactly 0")
+    assert "(expected: the library)" in text and "XOR's input (0, 0)" in text
+
+
+def planted_tanh_of_the_input(entry, dout):
+    x = entry.inputs[0].data
+    return (dout * (1 - x ** 2),)
+
+
+def test_tanh_vjp_on_the_input_instead_of_the_output():
+    _, text = failure("3.4", planted_tanh_of_the_input)
+    assert "1 - y**2 with y = entry.out.data, the OUTPUT" in text
+
+
+def planted_softmax_without_mean(entry, dout):
+    dz = entry.saved["probs"].copy()
+    dz[entry.saved["rows"], entry.saved["labels"]] -= 1
+    return (dz * dout[0, 0],)
+
+
+def test_softmax_ce_vjp_without_the_1_over_B():
+    verdict, text = failure("3.5", planted_softmax_without_mean)
+    assert verdict.case.startswith("width 1 (one class)") is False
+    assert "the loss is a MEAN over the B rows" in text
+
+
+def planted_softmax_ignores_dout(entry, dout):
+    dz = entry.saved["probs"].copy()
+    dz[entry.saved["rows"], entry.saved["labels"]] -= 1
+    return (dz / dz.shape[0],)
+
+
+def test_softmax_ce_vjp_that_ignores_dout():
+    verdict, text = failure("3.5", planted_softmax_ignores_dout)
+    assert "dout = 2.5" in verdict.case and "multiply by dout[0, 0]" in text
+
+
+def planted_softmax_changes_saved(entry, dout):
+    dz = entry.saved["probs"]
+    dz[entry.saved["rows"], entry.saved["labels"]] -= 1
+    return (dz * dout[0, 0] / dz.shape[0],)
+
+
+def test_softmax_ce_vjp_that_changes_the_saved_probabilities():
+    _, text = failure("3.5", planted_softmax_changes_saved)
+    assert "entry.saved['probs'] was changed by your VJP" in text
+
+
+def planted_array_not_tuple(entry, dout):
+    return dout * entry.saved["mask"]
+
+
+def test_vjp_returning_an_array_instead_of_a_tuple():
+    _, text = failure("3.3", planted_array_not_tuple)
+    assert "it returned an array of shape (1, 4), not a tuple" in text
+    assert "(mind the comma: (dx,) is a tuple, (dx) is not)" in text
+
+
+def planted_wrong_shape(entry, dout):
+    a, b = entry.inputs
+    return dout @ b.data.T, dout.T @ a.data
+
+
+def test_vjp_gradient_of_the_wrong_shape_names_the_expected_shape():
+    verdict, text = failure("3.1", planted_wrong_shape)
+    assert "db has shape (2, 3); b has shape (3, 2)" in text
+    assert "db = a.T @ dout, shape (N, M)" in text
+
+
+# ---- chapter 2: backward ----
+
+def planted_backward_overwrites(loss):
+    tape = start_backward(loss)
+    loss.grad = np.ones_like(loss.data)
+    for entry in reversed(tape.entries):
+        if entry.out.grad is None:
+            continue
+        for t, g in zip(entry.inputs, apply_vjp(entry, entry.out.grad)):
+            if g is not None and t.requires_grad:
+                t.grad = g
+
+
+def test_backward_with_equals_instead_of_plus_equals():
+    verdict, text = failure("2.2", planted_backward_overwrites)
+    assert verdict.case == "a tensor used twice: add_bias(tanh(x), x)"
+    assert "x.grad is wrong" in text and "instead of replacing the first (t.grad = g)" in text
+
+
+def planted_backward_forwards(loss):
+    tape = start_backward(loss)
+    loss.grad = np.ones_like(loss.data)
+    for entry in tape.entries:
+        if entry.out.grad is None:
+            continue
+        for t, g in zip(entry.inputs, apply_vjp(entry, entry.out.grad)):
+            if g is not None and t.requires_grad:
+                t.grad = g if t.grad is None else t.grad + g
+
+
+def test_backward_walking_the_tape_forwards():
+    _, text = failure("2.2", planted_backward_forwards)
+    assert "W1.grad is None; it should be an array of shape (2, 8)" in text
+    assert "walk the tape backwards, `for entry in reversed(tape.entries)`" in text
+
+
+def planted_backward_no_skip(loss):
+    tape = start_backward(loss)
+    loss.grad = np.ones_like(loss.data)
+    for entry in reversed(tape.entries):
+        for t, g in zip(entry.inputs, apply_vjp(entry, entry.out.grad)):
+            if g is not None and t.requires_grad:
+                t.grad = g if t.grad is None else t.grad + g
+
+
+def test_backward_that_calls_a_vjp_with_no_gradient():
+    verdict, text = failure("2.2", planted_backward_no_skip)
+    assert verdict.case.startswith("an op whose output leads nowhere")
+    assert "It raised TypeError: unsupported operand type(s) for *: 'NoneType'" in text
+    assert "inside ops.tanh_vjp, called from your planted_backward_no_skip:" in text
+    assert "skip it with `continue`" in text
+
+
+# ---- chapter 4: the central difference ----
+
+def planted_one_sided(f, p, h):
+    grad = np.zeros(p.shape)
+    base = f()
+    for idx in np.ndindex(*p.shape):
+        saved = p.data[idx]
+        p.data[idx] = saved + h
+        grad[idx] = (f() - base) / h
+        p.data[idx] = saved
+    return grad
+
+
+def test_one_sided_difference():
+    _, text = failure("4.1", planted_one_sided)
+    assert "that is the one-sided difference (f(p + h) - f(p)) / h" in text
+
+
+def planted_missing_2h(f, p, h):
+    grad = np.zeros(p.shape)
+    for idx in np.ndindex(*p.shape):
+        saved = p.data[idx]
+        p.data[idx] = saved + h
+        plus = f()
+        p.data[idx] = saved - h
+        minus = f()
+        p.data[idx] = saved
+        grad[idx] = (plus - minus) / 2 * h
+    return grad
+
+
+def test_missing_parentheses_around_2h():
+    _, text = failure("4.1", planted_missing_2h)
+    assert "(plus - minus) / 2 * h multiplies by h" in text
+
+
+def planted_not_restored(f, p, h):
+    grad = np.zeros(p.shape)
+    for idx in np.ndindex(*p.shape):
+        saved = p.data[idx]
+        p.data[idx] = saved + h
+        plus = f()
+        p.data[idx] = saved - h
+        minus = f()
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+
+
+def test_perturbation_not_undone():
+    _, text = failure("4.1", planted_not_restored)
+    assert "p.data is not what it was before the call" in text and "p.data[idx] = saved" in text
+
+
+# ---- chapters 1, 2 and 5 ----
+
+def planted_he_variance_as_std(t, fan_in, rng):
+    t.data[...] = rng.standard_normal(t.shape) * (2.0 / fan_in)
+    return t
+
+
+def test_he_init_without_the_square_root():
+    _, text = failure("1.2", planted_he_variance_as_std)
+    assert "std = np.sqrt(2 / fan_in)" in text
+
+
+def planted_he_global_rng(t, fan_in, rng):
+    t.data[...] = np.random.standard_normal(t.shape) * np.sqrt(2.0 / fan_in)
+    return t
+
+
+def test_he_init_drawing_from_numpys_global_state():
+    _, text = failure("1.2", planted_he_global_rng)
+    assert "never from np.random" in text
+
+
+def planted_zero_grad_new_buffer(*tensors):
+    for t in tensors:
+        for p in t if isinstance(t, list) else [t]:
+            if p.grad is not None:
+                p.grad = np.zeros_like(p.grad)
+
+
+def test_zero_grad_that_allocates_a_new_buffer():
+    _, text = failure("1.1", planted_zero_grad_new_buffer)
+    assert "W.grad is a new array" in text and "t.grad.fill(0)" in text
+
+
+def planted_zero_grad_no_lists(*tensors):
+    for p in tensors:
+        if p.grad is not None:
+            p.grad.fill(0)
+
+
+def test_zero_grad_that_does_not_accept_a_list():
+    _, text = failure("1.1", planted_zero_grad_no_lists)
+    assert "It raised AttributeError: 'list' object has no attribute 'grad'" in text
+    assert "zero_grad(model.params) must both work" in text
+
+
+def planted_record_at_the_front(op, inputs, out, saved=None, kink=None):
+    from autograd_lib.tape import TapeEntry
+    current_tape().entries.insert(0, TapeEntry(op, inputs, out, saved, kink))
+
+
+def test_record_that_prepends():
+    _, text = failure("2.1", planted_record_at_the_front)
+    assert "reverse order" in text and "backward walks reversed(tape.entries)" in text
+
+
+def planted_sgd_ascent(params, lr):
+    for p in params:
+        if p.grad is not None:
+            p.data += lr * p.grad
+
+
+def test_sgd_step_that_climbs():
+    _, text = failure("5.1", planted_sgd_ascent)
+    assert "W1.data is wrong" in text and "minus, not plus" in text
+
+
+def planted_train_step_no_zero_grad(model, X, y, lr):
+    tape_reset()
+    logits = model(X)
+    loss = softmax_ce(logits, y)
+    backward(loss)
+    from autograd_lib import sgd_step
+    sgd_step(model.params, lr)
+    return loss, logits
+
+
+def test_train_step_without_zero_grad():
+    verdict, text = failure("5.2", planted_train_step_no_zero_grad)
+    assert verdict.case.startswith("step 2 of three")
+    assert "clear the old gradients first, zero_grad(model.params)" in text
+
+
+def planted_train_step_step_first(model, X, y, lr):
+    from autograd_lib import sgd_step, zero_grad
+    tape_reset()
+    zero_grad(model.params)
+    logits = model(X)
+    loss = softmax_ce(logits, y)
+    sgd_step(model.params, lr)
+    backward(loss)
+    return loss, logits
+
+
+def test_train_step_that_updates_before_backward():
+    _, text = failure("5.2", planted_train_step_step_first)
+    assert "the weights did not move: run backward(loss) before sgd_step" in text
+
+
+# ---- plugging in and taking out ----
+
+def test_a_passing_piece_is_plugged_in_and_a_failing_one_taken_out(capsys):
+    def my_relu_vjp(entry, dout):
+        return (dout * entry.saved["mask"],)
+
+    assert check("3.3", my_relu_vjp) is my_relu_vjp
+    assert VJP_RULES["relu"] is my_relu_vjp
+    assert "Plugged in: from here on, backward uses your relu_vjp." in capsys.readouterr().out
+    assert check("3.3", planted_relu_of_the_gradient) is TASKS["3.3"].library
+    assert VJP_RULES["relu"] is TASKS["3.3"].library
+    assert "Not plugged in" in capsys.readouterr().out
+
+
+def test_a_plugged_function_runs_wherever_the_library_calls_it(capsys):
+    calls = []
+
+    def my_he_init(t, fan_in, rng):
+        calls.append(t.shape)
+        t.data[...] = rng.standard_normal(t.shape) * np.sqrt(2.0 / fan_in)
+        return t
+
+    check("1.2", my_he_init)
+    calls.clear()
+    MLP(2, 8, 2, seed=0)                 # the model's constructor calls he_init
+    assert calls == [(2, 8), (8, 2)]
+    checks.use_library("1.2")
+    MLP(2, 8, 2, seed=0)
+    assert calls == [(2, 8), (8, 2)]     # taken out again: the library's he_init ran
+
+
+def test_each_check_judges_one_piece_with_the_library_for_the_others(capsys):
+    # A broken backward is plugged in; the train_step check must still use the library's.
+    plugin.plug_in("backward", planted_backward_overwrites)
+    assert run_check("5.2", TASKS["5.2"].library).passed
+    assert plugin.plugged()["backward"] is planted_backward_overwrites
+
+
+def test_the_verdict_fits_80_columns():
+    for fn in (planted_bias_not_summed, planted_relu_of_the_gradient):
+        task = "3.2" if fn is planted_bias_not_summed else "3.3"
+        assert max(len(line) for line in str(run_check(task, fn)).splitlines()) <= 80
+
+
+def test_checking_leaves_the_readers_tape_alone():
+    X, y = xor_data()
+    model = MLP(2, 8, 2, seed=0)
+    loss = softmax_ce(relu(model(X)), y)
+    run_check("5.2", TASKS["5.2"].library)
+    run_check("2.2", TASKS["2.2"].library)
+    backward(loss)                      # still the reader's tape, unwalked
+    assert model.W1.grad is not None
+
+
+def test_run_check_plugs_nothing_in():
+    run_check("1.2", planted_he_global_rng)
+    run_check("3.3", TASKS["3.3"].library)
+    assert he_init is TASKS["1.2"].piece and plugin.plugged() == {}
+    assert VJP_RULES["relu"] is TASKS["3.3"].library
+
+
+def planted_divided_by_h(f, p, h):
+    grad = np.zeros(p.shape)
+    for idx in np.ndindex(*p.shape):
+        saved = p.data[idx]
+        p.data[idx] = saved + h
+        plus = f()
+        p.data[idx] = saved - h
+        minus = f()
+        p.data[idx] = saved
+        grad[idx] = (plus - minus) / h
+    return grad
+
+
+def test_central_difference_divided_by_h_instead_of_2h():
+    _, text = failure("4.1", planted_divided_by_h)
+    assert "the two points are 2 h apart, so divide by 2 * h" in text

@@ -1,0 +1,48 @@
+"""An untouched workbook, run top to bottom: the only errors are the tasks' stubs, naming their
+task, and every check cell says that its task is not written yet."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from autograd_lib.course.checks import TASKS
+from autograd_lib.course.workbook import task_cells
+
+from .running import CHAPTERS, WORKBOOK, cell, errors, execute, text_of
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("untouched")
+    for name in CHAPTERS:
+        shutil.copy(WORKBOOK / name, folder / name)
+    return {name: execute(folder / name) for name in CHAPTERS}
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_only_the_task_cells_raise_and_each_names_its_task(runs, name):
+    nb = runs[name]
+    expected = {c.id: f"NotImplementedError: Task {t} {TASKS[t].name} is not written yet"
+                for t, c in task_cells(nb).items()}
+    assert errors(nb) == expected
+
+
+@pytest.mark.parametrize("task_id", list(TASKS))
+def test_each_check_says_its_task_is_not_written_yet(runs, task_id):
+    nb = runs[f"{TASKS[task_id].chapter}.ipynb"]
+    check = next(c for c in nb.cells if c.source.endswith(f'check("{task_id}", {TASKS[task_id].name})'))
+    assert text_of(check).splitlines() == [
+        f"Task {task_id} {TASKS[task_id].name}: not written yet (it raises NotImplementedError).",
+        "  Write its body in the task cell above, run that cell, then this one.",
+        f"  Not plugged in: until it passes, the library's {TASKS[task_id].name} is used.",
+    ]
+
+
+def test_chapter_5_says_that_no_piece_is_yours_yet(runs):
+    nb = runs["05_xor.ipynb"]
+    gathered = text_of(cell(nb, "191de0a0"))
+    assert "0 of 10 pieces are yours." in gathered
+    assert gathered.count("the library's  yours: not written") == 10
+    assert "Yours (0 of 12): none yet.\nThe library's: zero_grad, he_init," in text_of(cell(nb, "7aecde9a"))
