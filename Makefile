@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lab notebooks bench lock clean
+.PHONY: book test lab workbook notebooks bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,16 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
-# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+# Your work lives in my-work/ (git ignores it): chapters missing there are copied from the
+# workbook, and none is ever overwritten. Jupyter refuses to run as root unless told;
+# containers and CI machines often are root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/python -m autograd_lib.course.workbook start . my-work
+	$(BIN)/jupyter lab my-work/01_tensors.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# The reader's edition of the chapters, made from them: run after changing a chapter, and commit.
+workbook: $(STAMP)
+	$(BIN)/python -m autograd_lib.course.workbook make .
 
 # The book first (its tests read _build/html), then the library tests, every notebook
 # through nbval (cells of one notebook stay on one worker: --dist loadfile) and the browser checks.
@@ -30,9 +37,11 @@ test: book
 	$(BIN)/python -m pytest -n 2 --dist loadfile \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
-# Re-run every chapter and store its outputs (nbval compares later runs with them).
+# Re-run every chapter and store its outputs (nbval compares later runs with them), then
+# make the workbook from the chapters again.
 notebooks: $(STAMP)
 	$(BIN)/python scripts/run_notebooks.py
+	$(BIN)/python -m autograd_lib.course.workbook make .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py

@@ -163,3 +163,29 @@ def test_static_playground_sliders_switch_pictures_in_the_browser(built):
             before = after
         page.screenshot(path=str(SCREENSHOTS / "notebooks_05_xor_static_playground.png"))
         assert page.blocked == []
+
+
+@pytest.mark.parametrize("file", CHAPTERS)
+def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, file):
+    import yaml
+
+    html = page_html(built, file)
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    org_repo = repo.removeprefix("https://github.com/")
+    name = file.removeprefix("notebooks/")
+    anchors = re.findall(r'<a href="([^"]+)"[^>]*>((?:(?!</a>).)*)</a>', html, re.S)
+    labels = [(url, re.search(r'class="btn__text-container">([^<]+)<', inner)) for url, inner in anchors]
+    launch = [(entities.unescape(url), label.group(1)) for url, label in labels
+              if label and label.group(1).endswith(("Binder", "Colab"))]
+    assert launch == [
+        (f"https://mybinder.org/v2/gh/{org_repo}/main?urlpath=lab/tree/workbook/{name}.ipynb",
+         "Workbook on Binder"),
+        (f"https://colab.research.google.com/github/{org_repo}/blob/main/workbook/{name}.ipynb",
+         "Workbook on Colab"),
+        (f"https://mybinder.org/v2/gh/{org_repo}/main?urlpath=lab/tree/{file}.ipynb",
+         "Complete chapter on Binder"),
+        (f"https://colab.research.google.com/github/{org_repo}/blob/main/{file}.ipynb",
+         "Complete chapter on Colab"),
+    ]
+    # What the buttons open is in the repository (tests/course/test_workbook.py keeps it current).
+    assert (ROOT / "workbook" / f"{name}.ipynb").exists() and (ROOT / f"{file}.ipynb").exists()
