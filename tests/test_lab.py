@@ -1,8 +1,10 @@
-"""End to end in a real frontend: JupyterLab runs the XOR chapter and the sliders retrain it.
+"""End to end in a real frontend: JupyterLab, as a reader drives it.
 
-A JupyterLab server on a loopback port (its own token, no browser of its own) serves a copy of
-the chapter; headless Chromium opens it, runs every cell, moves the live playground's sliders
-with the keyboard and checks that the figure and the caption change to the new settings.
+A JupyterLab server on a loopback port (its own token, no browser of its own) serves copies of
+the notebooks; headless Chromium opens them. In the XOR chapter it runs every cell, moves the live
+playground's sliders with the keyboard and checks that the figure and the caption change to the
+new settings. In chapter 3's workbook it writes relu's VJP with a reader's mistake, runs the
+check, reads what is wrong, fixes the code and sees the check pass.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .browser import chromium_path, offline_page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "05_xor.ipynb"
+WORKBOOK_CHAPTER = ROOT / "workbook" / "03_vjps.ipynb"
 
 
 def free_port():
@@ -34,15 +37,20 @@ def free_port():
 @pytest.fixture
 def lab(tmp_path):
     chromium_path()  # skip (or fail under REQUIRE_BROWSER) before starting a server
-    shutil.copy(CHAPTER, tmp_path / CHAPTER.name)  # Lab autosaves: never touch the real one
+    root = tmp_path / "lab"
+    root.mkdir()
+    for notebook in (CHAPTER, WORKBOOK_CHAPTER):
+        shutil.copy(notebook, root / notebook.name)  # Lab autosaves: never touch the real one
     port, token = free_port(), secrets.token_hex(16)
+    # expose_app_in_browser: the workbook test sets a cell's text the way the editor would.
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
                "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -100,11 +108,11 @@ def test_sliders_retrain_the_xor_chapter_in_jupyterlab(lab):
         assert page.blocked == []
 
 
-def drive_the_chapter(page, base, token):
+def open_notebook(page, base, token, name):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.set_default_timeout(120_000)
-    page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     # JupyterLab sometimes asks which kernel to start; the chapter's own (Python 3) is right.
     kernel_dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
@@ -113,6 +121,10 @@ def drive_the_chapter(page, base, token):
     except PlaywrightTimeout:
         pass
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
+def drive_the_chapter(page, base, token):
+    open_notebook(page, base, token, CHAPTER.name)
     page.click("li.lm-MenuBar-item:has-text('Run')")
     page.click("li.lm-Menu-item:has-text('Run All Cells')")
     # Every cell has run when the kernel is idle again and no prompt shows [*].
@@ -134,7 +146,76 @@ def drive_the_chapter(page, base, token):
     assert live_image_src(page) not in (before, after_lr)
 
 
-def screenshot_path():
+def screenshot_path(name="jupyterlab_05_xor.png"):
     folder = ROOT / "_build" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / "jupyterlab_05_xor.png"
+    return folder / name
+
+
+# ---- the workbook, as a reader works through it ----
+
+def book_task(task_id):
+    import nbformat
+
+    from autograd_lib.course.workbook import task_cells
+
+    return task_cells(nbformat.read(ROOT / "notebooks" / WORKBOOK_CHAPTER.name, as_version=4))[task_id]
+
+
+RELU_AS_MAX = """def relu_vjp(entry, dout):
+    return (np.maximum(dout, 0),)"""
+
+SET_AND_RUN = """([id, source, through]) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const cells = panel.content.widgets;
+    const index = cells.findIndex(c => c.model.id === id);
+    if (source !== null) { cells[index].model.sharedModel.setSource(source); }
+    panel.content.activeCellIndex = index;
+    return window.jupyterapp.commands.execute(through ? 'notebook:run-all-above' : 'notebook:run-cell');
+}"""
+
+
+def cell_text(page, cell_id):
+    """What the cell printed; the cell is scrolled into view, for the screenshots."""
+    return page.evaluate("""id => {
+        const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+        const cell = cells.find(c => c.model.id === id);
+        cell.node.scrollIntoView({block: 'center'});
+        return cell.outputArea ? cell.outputArea.node.innerText : '';
+    }""", cell_id)
+
+
+def run_cell(page, cell_id, source=None, through=False):
+    page.evaluate(SET_AND_RUN, [cell_id, source, through])
+    page.wait_for_function(
+        "!Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
+        " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
+
+
+def test_a_reader_fixes_relu_vjp_in_the_workbook_until_its_check_passes(lab):
+    base, token = lab
+    with offline_page(allowed_prefixes=(base,)) as page:
+        try:
+            open_notebook(page, base, token, WORKBOOK_CHAPTER.name)
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
+            # The reader has done Tasks 3.1 and 3.2, then writes relu's VJP with a mistake.
+            for task_id in ("3.1", "3.2"):
+                cell = book_task(task_id)
+                run_cell(page, cell.id, cell.source)
+            run_cell(page, "task-3-3", RELU_AS_MAX)
+            run_cell(page, "check-3-3", through=True)
+            run_cell(page, "check-3-3")
+            told = " ".join(cell_text(page, "check-3-3").split())
+            assert told.startswith("Task 3.3 relu_vjp: failed. Case: batch 1: x (1, 4), dout (1, 4).")
+            assert "your dx is max(dout, 0): that applies relu to the gradient" in told
+            assert "Traceback" not in told
+            page.screenshot(path=str(screenshot_path("jupyterlab_workbook_relu_failed.png")))
+            # The fix, as the hint says: mask dout by the sign of the input.
+            run_cell(page, "task-3-3", book_task("3.3").source)
+            run_cell(page, "check-3-3")
+            passed = " ".join(cell_text(page, "check-3-3").split())
+            assert passed.startswith("Task 3.3 relu_vjp: passed.")
+            assert "Plugged in: from here on, backward uses your relu_vjp." in passed
+        finally:
+            page.screenshot(path=str(screenshot_path("jupyterlab_workbook_relu.png")))
+        assert page.blocked == []

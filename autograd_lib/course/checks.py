@@ -297,10 +297,10 @@ def _difference(label, yours, expected):
     """Where ``yours`` is furthest from ``expected``, as a sentence."""
     yours, expected = np.asarray(yours, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if not np.all(np.isfinite(yours)):
-        idx = np.unravel_index(np.argmin(np.isfinite(yours)), yours.shape)
+        idx = tuple(int(i) for i in np.unravel_index(np.argmin(np.isfinite(yours)), yours.shape))
         return f"{label} has a NaN or infinite entry at {list(idx)}: {yours[idx]}"
     gap = np.abs(yours - expected)
-    idx = np.unravel_index(np.argmax(gap), gap.shape)
+    idx = tuple(int(i) for i in np.unravel_index(np.argmax(gap), gap.shape))
     return (f"{label} is wrong: max error {_error(yours, expected):.3g} at {list(idx)} "
             f"(yours {yours[idx]:+.6g}, expected {expected[idx]:+.6g})")
 

@@ -132,3 +132,26 @@ def test_a_stub_raises_naming_its_task_at_the_region_indent():
 def test_unbalanced_markers_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         solution_regions(bad)
+
+
+def test_make_lab_copies_missing_chapters_and_never_overwrites_a_readers_work(tmp_path):
+    from autograd_lib.course.workbook import main
+
+    work = tmp_path / "my-work"
+    assert main(["start", str(WORKBOOK.parent), str(work)]) == 0
+    assert sorted(p.name for p in work.glob("*.ipynb")) == CHAPTERS
+    mine = work / "03_vjps.ipynb"
+    mine.write_text("my answers", encoding="utf-8")
+    (work / "05_xor.ipynb").unlink()
+    assert main(["start", str(WORKBOOK.parent), str(work)]) == 0
+    assert mine.read_text(encoding="utf-8") == "my answers"
+    assert (work / "05_xor.ipynb").read_bytes() == (WORKBOOK / "05_xor.ipynb").read_bytes()
+    assert main(["nonsense"]) == 2
+
+
+def test_make_lab_opens_the_readers_copy_of_the_workbook():
+    makefile = (WORKBOOK.parent / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "-m autograd_lib.course.workbook start . my-work" in recipe
+    assert "jupyter lab my-work/01_tensors.ipynb" in recipe
+    assert "my-work/" in (WORKBOOK.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
