@@ -1,20 +1,252 @@
-"""Optimisers: plain stochastic gradient descent."""
+"""Optimisers: ``sgd_step``, then SGD with momentum, Adam and AdamW.
+
+``SGD``, ``Adam`` and ``AdamW`` take the arguments of ``torch.optim`` and
+follow its update equations. Each holds its parameters in ``params`` and one
+dict of state per parameter in ``state``, under PyTorch's names
+(``momentum_buffer``; ``step``, ``exp_avg``, ``exp_avg_sq``).
+
+Every update happens in place on ``p.data``, in the parameter's own dtype, as
+in PyTorch: the buffers are made like ``p.data``, and Python-float
+hyperparameters don't promote a float32 array, so float32 parameters stay
+float32 and round as PyTorch's do.
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .plugin import pluggable
+from .tensor import Tensor, zero_grad
 
 
 @pluggable
 def sgd_step(params, lr):
-    """``p.data -= lr * p.grad`` for every parameter in the list ``params``, in place.
+    """``p.data -= lr * p.grad`` for every parameter in the list ``params``.
 
-    A parameter whose ``grad`` is still ``None`` did not affect the loss; its
-    gradient is zero, so it is left as it is. The gradients are left alone too:
-    ``zero_grad`` clears them before the next backward.
+    In place. A parameter whose ``grad`` is still ``None`` did not affect
+    the loss; its gradient is zero, so it is left as it is. The gradients
+    are left alone too: ``zero_grad`` clears them before the next backward.
     """
     if not lr > 0:
-        raise ValueError(f"sgd_step: the learning rate must be positive, got {lr}")
+        raise ValueError(
+            f"sgd_step: the learning rate must be positive, got {lr}")
     for p in params:
         if p.grad is not None:
             p.data -= lr * p.grad
+
+
+class Optimizer:
+    """What every optimiser shares: parameters, learning rate, state.
+
+    ``params`` is a list of Tensors with ``requires_grad=True``, e.g.
+    ``model.params``; ``state[i]`` is the dict of ``params[i]``, empty until
+    that parameter's first update.
+    """
+
+    def __init__(self, params, lr):
+        owner = type(self).__name__
+        self.params = _check_params(owner, params)
+        self.lr = _check_lr(owner, lr)
+        self.state = [{} for _ in self.params]
+
+    def step(self):
+        """Update in place every parameter whose ``grad`` is not None.
+
+        Call it after ``backward``: changing a parameter between the forward
+        pass and ``backward`` would make the tape refuse to walk back.
+        """
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                self.update(p, state)
+
+    def zero_grad(self):
+        """Zero the parameters' gradients in place.
+
+        As :func:`~autograd_lib.zero_grad` does; PyTorch's ``zero_grad``
+        sets them to None instead. Either way the next backward starts from
+        zero.
+        """
+        zero_grad(self.params)
+
+    def update(self, p, state):
+        """Move one parameter ``p`` that has a gradient; update its state."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define update(p, state)")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with momentum, Nesterov and weight decay.
+
+    For each parameter ``p`` and its gradient ``g``, both ``(N, M)``::
+
+        g = g + weight_decay * p      (L2: the gradient of wd/2 * |p|^2)
+        buf = g at the first step, else momentum * buf + g
+        g = g + momentum * buf  if nesterov,  else  g = buf
+        p = p - lr * g
+
+    With ``momentum=0`` there is no buffer and this is :func:`sgd_step`.
+    ``state[i]["momentum_buffer"]`` is ``buf``.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, nesterov=False,
+                 weight_decay=0.0):
+        super().__init__(params, lr)
+        owner = type(self).__name__
+        self.momentum = _check_momentum(owner, momentum)
+        self.weight_decay = _check_non_negative(
+            owner, "weight_decay", weight_decay)
+        if nesterov and momentum == 0:
+            raise ValueError(
+                f"{owner}: nesterov=True needs momentum > 0; set one, e.g. "
+                f"momentum=0.9")
+        self.nesterov = bool(nesterov)
+
+    def update(self, p, state):
+        g = p.grad
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        if self.momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                # A copy: zero_grad will zero p.grad in place.
+                buf = state["momentum_buffer"] = g.astype(p.dtype)
+            else:
+                buf *= self.momentum
+                buf += g
+            g = g + self.momentum * buf if self.nesterov else buf
+        p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam: steps along the gradient's running mean over its running RMS.
+
+    For each parameter ``p`` and its gradient ``g``, both ``(N, M)``, at
+    step ``t = 1, 2, ...``, with ``m`` and ``v`` starting at zero::
+
+        g = g + weight_decay * p      (L2, as in torch.optim.Adam)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    The bias corrections undo the start at zero: at ``t = 1``,
+    ``m_hat = g`` and ``v_hat = g**2``, so every entry moves by about
+    ``lr``, whatever the gradient's scale. ``state[i]`` holds ``step``
+    (``t``), ``exp_avg`` (``m``) and ``exp_avg_sq`` (``v``).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                 weight_decay=0.0):
+        super().__init__(params, lr)
+        owner = type(self).__name__
+        self.betas = _check_betas(owner, betas)
+        self.eps = _check_non_negative(owner, "eps", eps)
+        self.weight_decay = _check_non_negative(
+            owner, "weight_decay", weight_decay)
+
+    def update(self, p, state):
+        g = p.grad
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        self.adam_update(p, g, state)
+
+    def adam_update(self, p, g, state):
+        """The Adam step itself, from ``g`` with any L2 term already in."""
+        if not state:
+            # Buffers like p.data keep the step in the parameter's dtype.
+            state.update(step=0, exp_avg=np.zeros_like(p.data),
+                         exp_avg_sq=np.zeros_like(p.data))
+        state["step"] += 1
+        b1, b2 = self.betas
+        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Before each Adam step, which uses the plain gradient ``g``::
+
+        p = p * (1 - lr * weight_decay)
+
+    In Adam with L2 the decay goes through ``m_hat / sqrt(v_hat)`` and is
+    scaled down where gradients are large; here every parameter shrinks by
+    the same factor.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                 weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def update(self, p, state):
+        p.data *= 1 - self.lr * self.weight_decay
+        self.adam_update(p, p.grad, state)
+
+
+def _check_params(owner, params):
+    if isinstance(params, Tensor):
+        raise TypeError(
+            f"{owner}: params must be a list of Tensors, got a single "
+            f"Tensor; wrap it in a list: {owner}([W], ...)")
+    params = list(params)
+    if not params:
+        raise ValueError(
+            f"{owner}: params is empty; pass the tensors to train, e.g. "
+            f"model.params")
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                f"{owner}: params[{i}] is a {type(p).__name__}, not a "
+                f"Tensor")
+        if not p.requires_grad:
+            label = f" ({p.name!r})" if p.name else ""
+            raise ValueError(
+                f"{owner}: params[{i}]{label} has requires_grad=False, so "
+                f"it never gets a gradient; make it with requires_grad=True")
+    if len({id(p) for p in params}) < len(params):
+        raise ValueError(
+            f"{owner}: params lists a Tensor more than once, so each step "
+            f"would move it more than once; list each parameter once")
+    return params
+
+
+def _check_lr(owner, lr):
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(
+            f"{owner}: lr, the learning rate, must be positive and finite, "
+            f"got {lr}; try 0.1 for SGD, 1e-3 for Adam")
+    return lr
+
+
+def _check_non_negative(owner, name, value):
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(
+            f"{owner}: {name} must be non-negative and finite, got "
+            f"{value}; 0 turns it off")
+    return value
+
+
+def _check_momentum(owner, momentum):
+    if not 0 <= momentum < 1:
+        raise ValueError(
+            f"{owner}: momentum must be in [0, 1), got {momentum}; 0.9 is "
+            f"the usual choice, 0 turns it off")
+    return momentum
+
+
+def _check_betas(owner, betas):
+    if (np.ndim(betas) != 1 or len(betas) != 2
+            or not all(0 <= b < 1 for b in betas)):
+        raise ValueError(
+            f"{owner}: betas must be two numbers in [0, 1), got {betas}; "
+            f"the usual ones are (0.9, 0.999)")
+    return tuple(betas)
