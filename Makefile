@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lab workbook notebooks bench lock clean
+.PHONY: book test lab workbook notebooks bench mutants lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_playground.py
+
+# Plant each of a list of small bugs in a copy of the library, one at a time, and check that
+# the unit tests fail on every one (scripts/mutants.py holds the list).
+mutants: $(STAMP)
+	$(BIN)/python scripts/mutants.py
 
 # Re-resolve every pin from pyproject.toml's extras (needs the package index).
 lock:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import autograd_lib.ops
-from autograd_lib import MLP, Tensor, gradient_check, softmax_ce, xor_data
+from autograd_lib import MLP, Tensor, add_bias_vjp, gradient_check, softmax_ce, xor_data
 from autograd_lib.gradcheck import default_step, relative_error
 
 
@@ -23,13 +23,24 @@ def test_tanh_mlp_matches_finite_differences_to_1e_6_relative(seed):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_relu_mlp_failures_are_all_flagged_as_kinks(seed):
+def test_relu_mlp_fails_only_on_the_kink_xor_starts_at_and_passes(seed):
     _, report = mlp_check("relu", seed)
-    assert report.failures, "XOR's (0, 0) input puts every hidden unit at the kink at init"
-    assert all(f.at_kink for f in report.failures)
-    assert report.ok and not report.mismatches
-    # The (0, 0) row with zero biases sits exactly at 0: b1's entries flip a ReLU.
-    assert {f.param for f in report.failures} <= {"b1", "W1"}
+    # XOR's (0, 0) row with zero biases puts every hidden pre-activation exactly at 0, so
+    # b1[j] +- h moves unit j across its kink; W1's entries multiply that row's zeros and cannot.
+    assert [(f.param, f.index, f.at_kink) for f in report.failures] == [("b1", (0, j), True) for j in range(8)]
+    assert report.ok
+
+
+def test_a_relu_input_within_h_of_its_kink_is_flagged_as_a_kink():
+    X, y = xor_data()
+    model = MLP(2, 8, 2, activation="relu", seed=0)
+    h = default_step(np.float64)
+    # On the (0, 0) row the pre-activations are b1 itself: h / 2 is off the kink, yet b1 - h crosses it.
+    model.b1.data[...] = h / 2
+    assert ((model.b1.data > 0) & (model.b1.data < h)).all()
+    report = gradient_check(lambda: softmax_ce(model(X), y), model.params)
+    assert [(f.param, f.index, f.at_kink) for f in report.failures] == [("b1", (0, j), True) for j in range(8)]
+    assert report.ok
 
 
 def test_a_wrong_vjp_is_reported_as_a_mismatch(monkeypatch):
@@ -44,12 +55,40 @@ def test_a_wrong_vjp_is_reported_as_a_mismatch(monkeypatch):
     assert "MISMATCH" in str(report)
 
 
-def test_summary_line_in_the_seed_format():
+def test_summary_of_a_float32_relu_check():
     _, report = mlp_check("relu", seed=1, dtype=np.float32)
-    first = report.summary().splitlines()[0]
-    assert first == (f"gradient check: {report.n_within}/42 entries within 5e-02 tolerance "
-                     f"(max err = {report.max_error:.3g}, pass = {100 * report.n_within // 42}%)")
-    assert report.n_within < 42
+    assert report.summary() == (
+        "gradient check: 41/42 entries within 5e-02 tolerance (max err = 0.101, pass = 97%)\n"
+        "  outside tolerance: 1 at a ReLU kink, 0 real mismatch(es)")
+
+
+def test_one_wrong_entry_fails_the_whole_check(monkeypatch):
+    def one_entry_off(entry, dout):
+        da, dbias = add_bias_vjp(entry, dout)
+        if entry.inputs[1].name == "b2":
+            dbias[0, 0] += 1e-3
+        return da, dbias
+
+    monkeypatch.setitem(autograd_lib.VJP_RULES, "add_bias", one_entry_off)
+    _, report = mlp_check("tanh")
+    assert [(f.param, f.index) for f in report.mismatches] == [("b2", (0, 0))]
+    assert report.n_within == 41 and not report.ok
+
+
+@pytest.mark.parametrize("dtype, offset, passes", [
+    (np.float64, 3e-7, True), (np.float64, 3e-6, False),
+    (np.float32, 2e-2, True), (np.float32, 8e-2, False),
+])
+def test_default_tolerance_is_1e_6_in_float64_and_5e_2_in_float32(monkeypatch, dtype, offset, passes):
+    # Every bias gradient is below 1, so the error of one off by `offset` is `offset` itself.
+    def bias_gradients_off(entry, dout):
+        da, dbias = add_bias_vjp(entry, dout)
+        return da, dbias + offset
+
+    monkeypatch.setitem(autograd_lib.VJP_RULES, "add_bias", bias_gradients_off)
+    _, report = mlp_check("tanh", dtype=dtype)
+    assert report.ok is passes
+    assert len(report.failures) == (0 if passes else 8 + 2)
 
 
 def test_parameters_are_restored_after_the_check():
@@ -65,9 +104,16 @@ def test_default_step_balances_truncation_and_rounding():
     assert default_step(np.float32) == pytest.approx(4.92e-3, rel=0.01)
 
 
-def test_relative_error_is_absolute_below_one_and_relative_above():
-    assert relative_error(np.array(0.001), np.array(0.002)) == pytest.approx(0.001)
-    assert relative_error(np.array(100.0), np.array(101.0)) == pytest.approx(1 / 101)
+@pytest.mark.parametrize("analytic, numeric, error", [
+    (0.001, 0.002, 0.001),      # both below 1: the absolute difference
+    (0.5, -0.5, 1.0),
+    (0.0, 0.0, 0.0),
+    (100.0, 101.0, 1 / 101),    # above 1: relative to the larger magnitude
+    (4.0, 2.0, 0.5),
+    (-3.0, 3.0, 2.0),
+])
+def test_relative_error_divides_by_the_largest_of_1_and_both_magnitudes(analytic, numeric, error):
+    assert relative_error(np.array(analytic), np.array(numeric)) == pytest.approx(error)
 
 
 def test_loss_fn_must_return_a_scalar_tensor():
@@ -95,21 +141,32 @@ def test_nan_parameters_fail():
     assert not report.ok and report.n_within < report.n_total
 
 
+def test_a_nan_is_a_mismatch_even_at_a_relu_kink():
+    X, y = xor_data()
+    model = MLP(2, 8, 2, activation="relu", seed=0)
+    model.W2.data[0, 0] = np.nan
+    report = gradient_check(lambda: softmax_ce(model(X), y), model.params)
+    assert [f.param for f in report.failures if f.at_kink] == ["b1"] * 8
+    assert len(report.mismatches) == 42
+
+
 @pytest.mark.parametrize("tol", [np.nan, 0.0, -1e-6, np.inf, "1e-6"])
 def test_a_tolerance_that_is_not_a_positive_number_is_refused(tol):
     with pytest.raises(ValueError, match="tol must be a positive finite number"):
         mlp_check("tanh", tol=tol)
 
 
-def test_a_loss_that_is_not_deterministic_is_named_as_such():
+def test_a_loss_that_is_not_deterministic_fails_even_when_every_entry_agrees():
     X, y = xor_data()
     model = MLP(2, 8, 2, activation="tanh", seed=0)
     rng = np.random.default_rng(0)
 
     def noisy():
-        W = Tensor(1 + 0.01 * rng.standard_normal((2, 2)))   # a fresh random matrix every call
+        # A fresh matrix every call, so close to the identity that the differences still agree.
+        W = Tensor(np.eye(2) + 1e-14 * rng.standard_normal((2, 2)), dtype=np.float64)
         return softmax_ce(autograd_lib.ops.matmul(model(X), W), y)
 
     report = gradient_check(noisy, model.params)
+    assert report.failures == []
     assert not report.ok
     assert "FAILED: loss_fn is not deterministic" in report.summary()

@@ -105,6 +105,19 @@ def test_relu_subgradient_at_zero_is_zero():
     np.testing.assert_array_equal(dx, [[0, 0, 1]])
 
 
+@pytest.mark.parametrize("op, arrays", [
+    (matmul, [np.ones((3, 2)), np.ones((2, 2))]),
+    (add_bias, [np.ones((3, 2)), np.ones((1, 2))]),
+    (relu, [np.ones((3, 2))]),
+    (tanh, [np.ones((3, 2))]),
+])
+def test_a_vjp_returns_new_arrays_never_dout_itself(op, arrays):
+    # backward adds into the arrays a VJP returns (+=); that must not change the output's gradient.
+    dout = np.ones((3, 2))
+    _, grads = op_vjp(op, arrays, dout)
+    assert not any(np.shares_memory(g, dout) for g in grads)
+
+
 def test_bias_gradient_is_the_column_sum():
     dout = np.arange(12, dtype=np.float64).reshape(4, 3)
     _, (da, dbias) = op_vjp(add_bias, [np.zeros((4, 3)), np.zeros((1, 3))], dout)

@@ -77,11 +77,14 @@ def test_gradients_accumulate_across_two_tapes_until_zeroed():
     np.testing.assert_allclose(W.grad, 2 * first, rtol=1e-6)
 
 
-def test_second_backward_on_the_same_tape_is_an_error():
-    *_, loss = small_graph()
+def test_second_backward_on_the_same_tape_is_refused_and_adds_nothing():
+    _, W, b, loss = small_graph()
     backward(loss)
+    W_grad, b_grad = W.grad.copy(), b.grad.copy()
     with pytest.raises(RuntimeError, match="already called on this tape"):
         backward(loss)
+    np.testing.assert_array_equal(W.grad, W_grad)
+    np.testing.assert_array_equal(b.grad, b_grad)
 
 
 def test_recording_onto_a_walked_tape_is_an_error():
@@ -230,6 +233,24 @@ def test_a_vjp_that_returns_an_array_is_named_not_left_to_fail_later(monkeypatch
     with pytest.raises(TypeError, match=r"the VJP rule for relu \(<lambda>\) must return a tuple with "
                                         r"one gradient per input \(1\), like \(dx,\) or \(da, db\); "
                                         r"it returned an array of shape \(2, 2\)"):
+        backward(loss)
+
+
+def test_a_vjp_that_returns_an_array_is_named_even_when_its_length_fits(monkeypatch):
+    # One row: the array's length, 1, is relu's number of inputs, so only its type gives it away.
+    monkeypatch.setitem(VJP_RULES, "relu", lambda entry, dout: dout * entry.saved["mask"])
+    x = Tensor([[1.0, -1.0]], requires_grad=True)
+    loss = softmax_ce(relu(x), np.array([0]))
+    with pytest.raises(TypeError, match=r"must return a tuple .* it returned an array of shape \(1, 2\)"):
+        backward(loss)
+
+
+def test_a_vjp_that_returns_too_few_gradients_is_named(monkeypatch):
+    monkeypatch.setitem(VJP_RULES, "add_bias", lambda entry, dout: (dout.copy(),))
+    *_, loss = small_graph()
+    with pytest.raises(TypeError, match=r"the VJP rule for add_bias \(<lambda>\) must return a tuple with "
+                                        r"one gradient per input \(2\), like \(dx,\) or \(da, db\); "
+                                        r"it returned a tuple of length 1"):
         backward(loss)
 
 

@@ -39,17 +39,26 @@ def test_integer_dtype_is_rejected():
         Tensor([[1, 2]], dtype=np.int32)
 
 
+def test_assigning_data_counts_as_a_change():
+    t = Tensor(np.zeros((2, 2)))
+    t.data = np.ones((2, 2), dtype=np.float32)
+    t.data += 1
+    assert t.version == 2 and t.data.tolist() == [[2, 2], [2, 2]]
+
+
 def test_item_of_a_1x1_tensor_and_error_otherwise():
     assert Tensor([[2.5]]).item() == 2.5
     with pytest.raises(ValueError, match=r"\(1, 1\)"):
         Tensor([[1.0, 2.0]]).item()
 
 
-def test_he_init_has_variance_two_over_fan_in():
+def test_he_init_has_mean_zero_and_variance_two_over_fan_in():
     t = Tensor(np.zeros((400, 500)))
     he_init(t, 400, np.random.default_rng(0))
-    assert t.data.mean() == pytest.approx(0, abs=0.002)
-    assert t.data.var() == pytest.approx(2 / 400, rel=0.02)
+    n, var = t.data.size, 2 / 400
+    # Five standard errors: sqrt(var / n) for the sample mean, var * sqrt(2 / n) for the variance.
+    assert abs(t.data.mean()) < 5 * np.sqrt(var / n)
+    assert t.data.var() == pytest.approx(var, rel=5 * np.sqrt(2 / n))
 
 
 def test_he_init_is_reproducible_from_the_seed():

@@ -44,12 +44,27 @@ def test_hidden_line_endpoints_lie_on_the_line_inside_the_square():
     assert plots.hidden_line(np.array([1.0, 0.0]), -10.0) is None  # x1 = 10 misses the square
 
 
-def test_dead_units_are_negative_on_all_four_inputs():
+def test_a_unit_is_dead_when_its_preactivation_never_exceeds_0_even_if_it_reaches_it():
     model = MLP(2, 4, 2, seed=0)
-    model.b1.data[0, :2] = -100.0  # units 0 and 1 can never fire on [0, 1]^2
-    model.b1.data[0, 2:] = 100.0
-    assert plots.dead_units(model).tolist() == [True, True, False, False]
-    assert not plots.dead_units(MLP(2, 4, 2, activation="tanh", seed=0)).any()
+    model.W1.data[...] = [[1, -1, -1, 0], [1, -1, 1, 0]]
+    # The biases are 0, so XOR's (0, 0) row is exactly 0 for every unit: ReLU's slope there is 0.
+    assert plots.hidden_preactivations(model).tolist() == [
+        [0, 0, 0, 0], [1, -1, 1, 0], [1, -1, -1, 0], [2, -2, 0, 0]]
+    assert plots.dead_units(model).tolist() == [False, True, False, True]
+
+
+def test_at_init_the_units_with_two_negative_weights_are_dead():
+    # With zero biases a unit's pre-activations on XOR are 0, w1, w2 and w1 + w2.
+    model = MLP(2, 8, 2, seed=0)
+    both_negative = (model.W1.data < 0).all(axis=0)
+    assert both_negative.tolist() == [False, True, False, False, True, False, False, False]
+    assert plots.dead_units(model).tolist() == both_negative.tolist()
+
+
+def test_tanh_units_never_die():
+    model = MLP(2, 4, 2, activation="tanh", seed=0)
+    model.W1.data[...] = -1.0
+    assert not plots.dead_units(model).any()
 
 
 def test_playground_figure_has_three_labelled_axes(trained):

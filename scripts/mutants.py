@@ -1,0 +1,376 @@
+"""Mutation check: does each small bug planted in the library make a unit test fail?
+
+A green test suite proves little by itself, since a test can pass whatever the code does. This
+script plants one small bug at a time, a *mutant*, in a copy of the repository and runs the unit
+tests on that copy. A mutant that makes a test fail is *killed*. One that passes every test
+*survived*: the behaviour it breaks is pinned down by no unit test (maybe by nbval, or by nothing).
+
+Each mutant below is one exact snippet of one file and its replacement. If a snippet is not
+found exactly once (the code has changed), the script stops before running anything, so the
+list cannot silently go stale. Only the unit tests run, without nbval or a browser: the goal is
+that they alone kill every mutant.
+
+    make mutants                                         # every mutant, two at a time
+    .venv/bin/python scripts/mutants.py NAME [NAME ...]  # only these
+
+Exit status: 0 if every mutant was killed, 1 if any survived, 2 if the list is out of date or
+the unit tests fail on the unchanged copy (then no result would mean anything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Stop at the first failure; a fixed Hypothesis seed gives a mutant the same fate every run.
+PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
+
+# The unit tests only: the book's pages, the browser lab and the whole-workbook runs are left out.
+NOT_UNIT_TESTS = ["tests/test_book.py", "tests/test_lab.py",
+                  "tests/course/test_workbook_untouched.py", "tests/course/test_workbook_solved.py"]
+UNIT_TESTS = ["tests", *(f"--ignore={path}" for path in NOT_UNIT_TESTS)]
+
+# What the copy leaves out: the environment, history, the built book and caches.
+NOT_COPIED = [".venv", ".git", "_build", ".pytest_cache", ".hypothesis", "__pycache__",
+              ".ipynb_checkpoints", "my-work"]
+
+TIMEOUT_SECONDS = 600
+"""Tests that run longer than this (a mutant made a loop endless) count as failed: the mutant is killed."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    original: str
+    replacement: str
+    description: str
+
+
+M = Mutant  # M(name, file, snippet, its replacement, what the bug does)
+MUTANTS = [
+    # ---- tensor.py
+    M("tensor-keeps-callers-array", "autograd_lib/tensor.py",
+      "array = np.array(data, dtype=", "array = np.asarray(data, dtype=",
+      "Tensor(array) keeps the caller's array instead of copying it"),
+    M("assignment-not-versioned", "autograd_lib/tensor.py",
+      "self.version += 1", "self.version += 0",
+      "assigning to .data leaves the version alone, so backward cannot see the change"),
+    M("he-variance-one-over-fan-in", "autograd_lib/tensor.py",
+      "np.sqrt(2.0 / fan_in)", "np.sqrt(1.0 / fan_in)",
+      "he_init draws with variance 1 / fan_in instead of 2 / fan_in"),
+    M("zero-grad-new-buffer", "autograd_lib/tensor.py",
+      "p.grad.fill(0)", "p.grad = np.zeros_like(p.grad)",
+      "zero_grad allocates a new buffer instead of zeroing in place"),
+    # ---- tape.py
+    M("no-grad-records", "autograd_lib/tape.py",
+      "_state.grad_enabled = False", "_state.grad_enabled = True",
+      "no_grad() records ops anyway"),
+    M("no-grad-forgets-outer", "autograd_lib/tape.py",
+      "_state.grad_enabled = self._before", "_state.grad_enabled = True",
+      "leaving an inner no_grad() turns recording back on inside an outer one"),
+    M("records-onto-walked-tape", "autograd_lib/tape.py",
+      "    if tape.walked:\n        raise RuntimeError(\n            f\"{op}: the tape",
+      "    if False:\n        raise RuntimeError(\n            f\"{op}: the tape",
+      "ops record onto a tape that backward already walked"),
+    M("second-backward-allowed", "autograd_lib/tape.py",
+      "    if tape.walked:\n        raise RuntimeError(\n            \"backward was already called",
+      "    if False:\n        raise RuntimeError(\n            \"backward was already called",
+      "a second backward on one tape adds every gradient again"),
+    M("loss-from-another-tape", "autograd_lib/tape.py",
+      "if id(loss) not in made_here:", "if False:",
+      "backward accepts a loss that the current tape did not record"),
+    M("older-tape-input-allowed", "autograd_lib/tape.py",
+      "if t.requires_grad and not t.is_leaf and id(t) not in made_here:", "if False:",
+      "backward accepts a graph cut by a tape_reset() in the middle of the forward pass"),
+    M("version-guard-off", "autograd_lib/tape.py",
+      "if t.version != version:", "if False:",
+      "backward accepts an input changed in place since its op ran"),
+    M("seed-not-one", "autograd_lib/tape.py",
+      "loss.grad = np.ones_like(loss.data)", "loss.grad = np.full_like(loss.data, 0.5)",
+      "backward seeds dL/dL = 0.5"),
+    M("gradients-overwrite", "autograd_lib/tape.py",
+      "t.grad += g", "t.grad = g",
+      "a tensor used twice keeps only its last gradient (= instead of +=)"),
+    M("vjp-tuple-unchecked", "autograd_lib/tape.py",
+      "if not isinstance(grads, (tuple, list)) or", "if",
+      "apply_vjp does not check that a rule returns a tuple"),
+    M("vjp-count-unchecked", "autograd_lib/tape.py",
+      "or len(grads) != n", "or False",
+      "apply_vjp does not check that a rule returns one gradient per input"),
+    M("vjp-shape-unchecked", "autograd_lib/tape.py",
+      "or g.shape != t.shape", "or False",
+      "apply_vjp does not check each gradient's shape"),
+    # ---- ops.py
+    M("matmul-da-untransposed", "autograd_lib/ops.py",
+      "da = dout @ b.data.T", "da = dout @ b.data",
+      "matmul's VJP forgets to transpose b in da"),
+    M("matmul-db-averaged", "autograd_lib/ops.py",
+      "db = a.data.T @ dout", "db = a.data.T @ dout / len(dout)",
+      "matmul's VJP divides db by the batch size"),
+    M("add-bias-da-is-dout", "autograd_lib/ops.py",
+      "da = dout.copy() if", "da = dout if",
+      "add_bias's VJP returns dout itself instead of a copy"),
+    M("add-bias-dbias-mean", "autograd_lib/ops.py",
+      "dbias = dout.sum(axis=0, keepdims=True)", "dbias = dout.mean(axis=0, keepdims=True)",
+      "add_bias's VJP averages the rows of dout instead of summing them"),
+    M("relu-leaks", "autograd_lib/ops.py",
+      "np.maximum(x.data, 0)", "np.maximum(x.data, 0.01 * x.data)",
+      "relu's forward leaks 0.01 x for negative x"),
+    M("relu-slope-one-at-zero", "autograd_lib/ops.py",
+      "mask = x.data > 0", "mask = x.data >= 0",
+      "relu's slope at exactly 0 is 1 instead of 0"),
+    M("relu-vjp-ignores-mask", "autograd_lib/ops.py",
+      "return (dout * entry.saved[\"mask\"],)", "return (dout.copy(),)",
+      "relu's VJP passes every gradient through"),
+    M("relu-kink-only-at-zero", "autograd_lib/ops.py",
+      "kink=mask)", "kink=x.data == 0)",
+      "relu marks a kink only for inputs exactly 0, not for inputs a step h away"),
+    M("tanh-vjp-wrong-derivative", "autograd_lib/ops.py",
+      "(dout * (1 - y * y),)", "(dout * (1 - y),)",
+      "tanh's VJP uses 1 - y instead of 1 - y**2"),
+    M("softmax-unshifted", "autograd_lib/ops.py",
+      "shifted = zd - zd.max(axis=1, keepdims=True)", "shifted = zd",
+      "softmax_ce skips the max shift, so large logits overflow"),
+    M("softmax-ce-sum-not-mean", "autograd_lib/ops.py",
+      "-log_p_true.sum() / batch", "-log_p_true.sum()",
+      "softmax_ce returns the summed loss instead of the mean"),
+    M("softmax-vjp-no-onehot", "autograd_lib/ops.py",
+      "dz[saved[\"rows\"], saved[\"labels\"]] -= 1", "dz[saved[\"rows\"], saved[\"labels\"]] -= 0",
+      "softmax_ce's VJP forgets to subtract the one-hot labels"),
+    M("softmax-vjp-no-mean", "autograd_lib/ops.py",
+      "dz *= dout[0, 0] / dz.shape[0]", "dz *= dout[0, 0]",
+      "softmax_ce's VJP forgets the 1 / B of the mean"),
+    M("labels-may-equal-classes", "autograd_lib/ops.py",
+      "max(values) >= classes", "max(values) > classes",
+      "softmax_ce accepts the label C for C classes"),
+    # ---- gradcheck.py
+    M("relative-error-floor-0.1", "autograd_lib/gradcheck.py",
+      "np.maximum(1.0, largest)", "np.maximum(0.1, largest)",
+      "relative_error divides by max(0.1, |a|, |n|) instead of max(1, |a|, |n|)"),
+    M("step-square-root", "autograd_lib/gradcheck.py",
+      "eps ** (1 / 3)", "eps ** (1 / 2)",
+      "the default step is eps ** (1/2) instead of eps ** (1/3)"),
+    M("difference-over-h", "autograd_lib/gradcheck.py",
+      "grad[idx] = (plus - minus) / (2 * h)", "grad[idx] = (plus - minus) / h",
+      "central differences divide by h instead of 2h"),
+    M("default-tol-float64", "autograd_lib/gradcheck.py",
+      "tol = 1e-6 if dtype == np.float64", "tol = 1e-5 if dtype == np.float64",
+      "the default float64 tolerance is 1e-5 instead of 1e-6"),
+    M("default-tol-float32", "autograd_lib/gradcheck.py",
+      "np.float64 else 5e-2", "np.float64 else 1e-1",
+      "the default float32 tolerance is 1e-1 instead of 5e-2"),
+    M("one-mismatch-forgiven", "autograd_lib/gradcheck.py",
+      "return not self.mismatches and", "return len(self.mismatches) <= 1 and",
+      "the check passes with one mismatching entry (any entry must fail it)"),
+    M("ok-ignores-problems", "autograd_lib/gradcheck.py",
+      "return not self.mismatches and not self.problems", "return not self.mismatches",
+      "the check passes despite a problem (a loss that is not deterministic)"),
+    M("nan-within-tolerance", "autograd_lib/gradcheck.py",
+      "if not e[idx] <= tol", "if e[idx] > tol",
+      "an entry whose error is NaN counts as within tolerance"),
+    M("nan-excused-at-kink", "autograd_lib/gradcheck.py",
+      "if not (f.at_kink and np.isfinite(f.error))", "if not f.at_kink",
+      "a NaN at a ReLU kink is excused as a kink"),
+    M("max-error-is-a-mean", "autograd_lib/gradcheck.py",
+      "float(np.max([e.max() for e in self.errors]))", "float(np.mean([e.max() for e in self.errors]))",
+      "the summary's max err is the mean of each parameter's largest error"),
+    M("check-in-own-dtype", "autograd_lib/gradcheck.py",
+      "p.data = p.data.astype(dtype)", "p.data = p.data.copy()",
+      "the check runs in the parameters' float32, whatever dtype it was asked for"),
+    M("parameters-not-restored", "autograd_lib/gradcheck.py",
+      "            p.data = data\n", "",
+      "the check leaves its float64 copies in the parameters"),
+    # ---- optim.py
+    M("sgd-climbs", "autograd_lib/optim.py",
+      "p.data -= lr * p.grad\n", "p.data += lr * p.grad\n",
+      "sgd_step moves along the gradient instead of against it"),
+    M("sgd-new-array", "autograd_lib/optim.py",
+      "p.data -= lr * p.grad\n", "p.data = p.data - lr * p.grad\n",
+      "sgd_step replaces each parameter's array instead of updating it in place"),
+    M("sgd-accepts-zero-lr", "autograd_lib/optim.py",
+      "if not lr > 0:", "if lr < 0:",
+      "sgd_step accepts a learning rate of 0 or NaN"),
+    # ---- model.py
+    M("mlp-ignores-seed", "autograd_lib/model.py",
+      "rng = np.random.default_rng(seed)", "rng = np.random.default_rng(0)",
+      "MLP draws the same weights whatever its seed"),
+    M("accuracy-not-divided", "autograd_lib/model.py",
+      "return self.correct / self.n_samples", "return self.correct",
+      "History.accuracy is the count correct, not the fraction"),
+    M("final-loss-is-lowest", "autograd_lib/model.py",
+      "return float(self.loss[-1])", "return float(self.loss.min())",
+      "History.final_loss is the lowest loss, not the last"),
+    M("train-step-keeps-old-grads", "autograd_lib/model.py",
+      "    zero_grad(model.params)\n", "",
+      "train_step adds each step's gradients to the last step's"),
+    M("extra-step-after-last-epoch", "autograd_lib/model.py",
+      "if epoch < epochs:", "if epoch <= epochs:",
+      "train takes one more SGD step after recording the last epoch"),
+    # ---- data.py, plugin.py
+    M("xor-label-wrong", "autograd_lib/data.py",
+      "y = np.array([0, 1, 1, 0])", "y = np.array([0, 1, 1, 1])",
+      "xor_data labels (1, 1) as class 1"),
+    M("plug-in-ignored", "autograd_lib/plugin.py",
+      "return _plugged.get(name, fn)(*args, **kwargs)", "return fn(*args, **kwargs)",
+      "a plugged-in function is never called"),
+    # ---- course/plots.py, course/playground.py
+    M("dead-unit-alive-at-zero", "autograd_lib/course/plots.py",
+      "~(pre > 0).any(axis=0)", "~(pre >= 0).any(axis=0)",
+      "dead_units counts a pre-activation of exactly 0 as alive"),
+    M("verdict-dead-unit-not-solved", "autograd_lib/course/playground.py",
+      "if correct == n:", "if correct == n and not dead:",
+      "the verdict does not call a run solved at 4/4 if a unit is dead"),
+    M("verdict-worse-only-if-alive", "autograd_lib/course/playground.py",
+      "if history.final_loss > history.loss[0]:", "if history.final_loss > history.loss[0] and not dead:",
+      "the verdict skips worse when units died, judging the run by the later rules"),
+    M("verdict-solved-at-3-of-4", "autograd_lib/course/playground.py",
+      "if correct == n:", "if correct >= n - 1:",
+      "the verdict says solved at 3 of 4 correct"),
+    M("verdict-never-learning", "autograd_lib/course/playground.py",
+      "if rate > STILL_FALLING:", "if False:",
+      "the verdict says stuck for a run whose loss is still falling"),
+    M("playground-ignores-seed", "autograd_lib/course/playground.py",
+      "activation=activation, seed=int(seed))", "activation=activation, seed=0)",
+      "the playground trains with seed 0 whatever its seed slider says"),
+]
+
+
+def stale_mutants(mutants, root=ROOT):
+    """One line per mutant whose snippet is not in its file exactly once."""
+    problems = []
+    for m in mutants:
+        path = root / m.path
+        count = path.read_text(encoding="utf-8").count(m.original) if path.exists() else 0
+        if count != 1:
+            problems.append(f"{m.name}: {m.path} has {m.original!r} {count} times, not once")
+    return problems
+
+
+def copy_repository(destination):
+    shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(*NOT_COPIED))
+
+
+def apply(mutant, copy):
+    """Plant ``mutant`` in ``copy``; refuses if its file changed since the list was checked."""
+    stale = stale_mutants([mutant], root=copy)
+    if stale:
+        raise RuntimeError(stale[0])
+    path = copy / mutant.path
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(mutant.original, mutant.replacement), encoding="utf-8")
+
+
+def own_tests(mutant):
+    """The test file named after the mutated module, e.g. tests/test_ops.py for autograd_lib/ops.py."""
+    module = Path(mutant.path)
+    path = Path("tests", *module.parent.parts[1:], f"test_{module.stem}.py")
+    return path.as_posix() if (ROOT / path).exists() and path.as_posix() not in NOT_UNIT_TESTS else None
+
+
+def pytest(copy, targets):
+    """Run pytest on ``targets`` in ``copy``: ``(True, "")`` if they pass, else ``(False, the first failure)``.
+
+    The copy's root is both the working directory and PYTHONPATH, ahead of the editable install
+    of the real repository, so the (mutated) copy is what every test and subprocess imports.
+    """
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        run = subprocess.run([sys.executable, "-m", "pytest", *PYTEST_OPTIONS, *targets], cwd=copy,
+                             env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {TIMEOUT_SECONDS} s"
+    if run.returncode == 0:
+        return True, ""
+    lines = [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
+    failed = [line.split(" - ")[0] for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return False, failed[0] if failed else lines[-1] if lines else f"exit status {run.returncode}"
+
+
+def imported_from(copy):
+    """The file ``import autograd_lib`` loads in ``copy``, as its tests would import it."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    where = subprocess.run([sys.executable, "-c", "import autograd_lib; print(autograd_lib.__file__)"],
+                           cwd=copy, env=env, capture_output=True, text=True)
+    return Path(where.stdout.strip()) if where.returncode == 0 else None
+
+
+def try_mutant(mutant):
+    """Plant ``mutant`` (``None``: nothing) in a fresh copy and run the unit tests on it.
+
+    The mutated module's own tests run first: they kill most mutants in a few seconds, and the
+    whole unit suite runs only for a mutant they miss. Returns ``(passed, detail, seconds)``.
+    """
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        copy = Path(tmp) / "repo"
+        copy_repository(copy)
+        if mutant is not None:
+            apply(mutant, copy)
+        where = imported_from(copy)
+        if where is not None and not where.is_relative_to(copy):
+            raise RuntimeError(f"the copy in {copy} imports {where}: its tests would not see the mutant")
+        first = own_tests(mutant) if mutant is not None else None
+        passed, detail = pytest(copy, [first]) if first else (True, "")
+        if passed:
+            passed, detail = pytest(copy, UNIT_TESTS)
+    return passed, detail, time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="run only these mutants (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default: 2)")
+    args = parser.parse_args(argv)
+
+    by_name = {m.name: m for m in MUTANTS}
+    if len(by_name) != len(MUTANTS):
+        sys.exit("two mutants share a name")
+    unknown = [n for n in args.names if n not in by_name]
+    if unknown:
+        sys.exit(f"no mutant named {', '.join(unknown)}; the names are: {', '.join(by_name)}")
+    chosen = [by_name[n] for n in args.names] or MUTANTS
+    stale = stale_mutants(chosen)
+    if stale:
+        print("The mutant list no longer matches the code; update these snippets:", *stale, sep="\n  ")
+        return 2
+
+    start = time.perf_counter()
+    print(f"{len(chosen)} mutants, each on its own copy of {ROOT}, {args.jobs} at a time ...", flush=True)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        # The unchanged copy first: if its tests fail, every mutant would look killed.
+        baseline = pool.submit(try_mutant, None)
+        futures = [pool.submit(try_mutant, m) for m in chosen]
+        passed, detail, _ = baseline.result()
+        if not passed:
+            pool.shutdown(cancel_futures=True)
+            print(f"The unit tests fail without any mutant ({detail}); fix them first.")
+            return 2
+        results = [future.result() for future in futures]
+
+    width = max(len(m.name) for m in chosen)
+    print(f"\n{'mutant':<{width}}  {'outcome':<8}  {'time':>4}  what it breaks / the first test that failed")
+    for m, (passed, detail, seconds) in zip(chosen, results):
+        print(f"{m.name:<{width}}  {'survived' if passed else 'killed':<8}  {seconds:3.0f}s  {m.description}")
+        if detail:
+            print(f"{'':<{width}}  {'':<8}  {'':>4}  {detail}")
+    survivors = [m.name for m, (passed, _, _) in zip(chosen, results) if passed]
+    print(f"\nkilled {len(chosen) - len(survivors)} of {len(chosen)} mutants with the unit tests alone "
+          f"(in {time.perf_counter() - start:.0f} s)")
+    if survivors:
+        print("survived:", ", ".join(survivors))
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
