@@ -36,18 +36,19 @@ class EntryCheck:
 
     def __str__(self):
         where = "ReLU kink" if self.at_kink else "MISMATCH"
-        return (f"{self.param}{list(self.index)}: analytic {self.analytic:+.6f}, "
-                f"numeric {self.numeric:+.6f}, err {self.error:.2e} ({where})")
+        return (f"{self.param}{list(self.index)}: analytic "
+                f"{self.analytic:+.6f}, numeric {self.numeric:+.6f}, "
+                f"err {self.error:.2e} ({where})")
 
 
 @dataclass
 class GradCheckReport:
     """What :func:`~autograd_lib.gradient_check` found.
 
-    ``analytic``, ``numeric`` and ``errors`` hold one array per parameter, of the
-    parameter's shape; ``kinks`` says which entries flipped a ReLU when perturbed.
-    ``problems`` lists what makes the whole check fail beyond single entries (NaN,
-    a loss that is not deterministic).
+    ``analytic``, ``numeric`` and ``errors`` hold one array per parameter,
+    of the parameter's shape; ``kinks`` says which entries flipped a ReLU
+    when perturbed. ``problems`` lists what makes the whole check fail
+    beyond single entries (NaN, a loss that is not deterministic).
     """
 
     tol: float
@@ -76,33 +77,42 @@ class GradCheckReport:
 
     @property
     def mismatches(self):
-        """The failures that no ReLU kink explains (a NaN never is); each points to a wrong VJP."""
-        return [f for f in self.failures if not (f.at_kink and np.isfinite(f.error))]
+        """The failures that no ReLU kink explains; each is a wrong VJP.
+
+        A NaN error is always a mismatch, even at a kink.
+        """
+        return [f for f in self.failures
+                if not (f.at_kink and np.isfinite(f.error))]
 
     @property
     def ok(self):
-        """True when every entry is within tolerance or explained by a kink, and nothing else failed."""
+        """Every entry within tolerance or at a kink, and no other problem."""
         return not self.mismatches and not self.problems
 
     def summary(self):
-        line = (f"gradient check: {self.n_within}/{self.n_total} entries within {self.tol:.0e} "
-                f"tolerance (max err = {self.max_error:.3g}, pass = {100 * self.n_within // self.n_total}%)")
+        n, total = self.n_within, self.n_total
+        line = (f"gradient check: {n}/{total} entries within "
+                f"{self.tol:.0e} tolerance (max err = {self.max_error:.3g}, "
+                f"pass = {100 * n // total}%)")
         if self.failures:
             n_kink = len(self.failures) - len(self.mismatches)
-            line += f"\n  outside tolerance: {n_kink} at a ReLU kink, {len(self.mismatches)} real mismatch(es)"
-        return "\n".join([line] + [f"  FAILED: {problem}" for problem in self.problems])
+            line += (f"\n  outside tolerance: {n_kink} at a ReLU kink, "
+                     f"{len(self.mismatches)} real mismatch(es)")
+        return "\n".join([line] + [f"  FAILED: {problem}"
+                                   for problem in self.problems])
 
     def __str__(self):
         return "\n".join([self.summary()] + [f"  {f}" for f in self.failures])
 
 
 def relative_error(analytic, numeric):
-    """``|a - n| / max(1, |a|, |n|)``: absolute for small gradients, relative for large."""
-    return np.abs(analytic - numeric) / np.maximum(1.0, np.maximum(np.abs(analytic), np.abs(numeric)))
+    """``|a - n| / max(1, |a|, |n|)``: absolute when small, else relative."""
+    largest = np.maximum(np.abs(analytic), np.abs(numeric))
+    return np.abs(analytic - numeric) / np.maximum(1.0, largest)
 
 
 def default_step(dtype):
-    """``eps ** (1/3)``, the step that balances truncation (h**2) and rounding (eps/h)."""
+    """``eps ** (1/3)``: balances truncation (h**2) and rounding (eps/h)."""
     return float(np.finfo(dtype).eps ** (1 / 3))
 
 
@@ -110,10 +120,10 @@ def default_step(dtype):
 def numeric_gradient(f, p, h):
     """Central differences of ``f()`` with respect to every entry of ``p``.
 
-    ``f`` takes no arguments and returns a float computed from ``p.data`` (among
-    other things). Returns an array of ``p``'s shape whose entry ``idx`` is
-    ``(f() with p[idx] + h  -  f() with p[idx] - h) / (2 h)``, every other entry
-    held fixed. ``p.data`` is left exactly as it was found.
+    ``f`` takes no arguments and returns a float computed from ``p.data``
+    (among other things). Returns an array of ``p``'s shape whose entry
+    ``idx`` is ``(f() at p[idx] + h  -  f() at p[idx] - h) / (2 h)``, every
+    other entry held fixed. ``p.data`` is left exactly as it was found.
     """
     grad = np.zeros(p.shape)
     for idx in np.ndindex(*p.shape):
@@ -128,31 +138,36 @@ def numeric_gradient(f, p, h):
 
 
 def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
-    """Check ``backward`` against central differences for every parameter entry.
+    """Check ``backward`` against central differences for every entry.
 
     Args:
-        loss_fn: called with no arguments, runs the forward pass on the current
-            tape and returns the ``(1, 1)`` loss tensor.
-        params: the tensors to check; their ``data`` is cast to ``dtype`` for
-            the check and restored afterwards, and their ``grad`` is reset.
+        loss_fn: called with no arguments, runs the forward pass on the
+            current tape and returns the ``(1, 1)`` loss tensor.
+        params: the tensors to check; their ``data`` is cast to ``dtype``
+            for the check and restored afterwards, and their ``grad`` is
+            reset.
         h: the step; default ``eps(dtype) ** (1/3)``.
-        tol: the largest :func:`~autograd_lib.gradcheck.relative_error` that passes; default 1e-6
-            in float64, 5e-2 in float32.
+        tol: the largest :func:`~autograd_lib.gradcheck.relative_error`
+            that passes; default 1e-6 in float64, 5e-2 in float32.
         dtype: the precision of the check, float64 by default.
 
     Returns:
-        A :class:`~autograd_lib.GradCheckReport`; ``print(report)`` shows the summary line and
-        each entry outside the tolerance. A NaN anywhere fails, and a ``loss_fn`` that gives
-        two different losses for the same parameters is reported as such, since no gradient
-        can be checked against it.
+        A :class:`~autograd_lib.GradCheckReport`; ``print(report)`` shows
+        the summary line and each entry outside the tolerance. A NaN
+        anywhere fails, and a ``loss_fn`` that gives two different losses
+        for the same parameters is reported as such, since no gradient can
+        be checked against it.
     """
     dtype = np.dtype(dtype)
     h = default_step(dtype) if h is None else h
     if tol is None:
         tol = 1e-6 if dtype == np.float64 else 5e-2
     for label, value in (("h", h), ("tol", tol)):
-        if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
-            raise ValueError(f"gradient_check: {label} must be a positive finite number, got {value!r}")
+        number = isinstance(value, (int, float, np.floating))
+        if not (number and np.isfinite(value) and value > 0):
+            raise ValueError(
+                f"gradient_check: {label} must be a positive finite "
+                f"number, got {value!r}")
     h, tol = float(h), float(tol)
     originals = [p.data for p in params]
     try:
@@ -164,27 +179,35 @@ def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
         base_value = float(loss.data[0, 0])
         backward(loss)
         base_kinks = _kink_states()
-        analytic = [np.zeros(p.shape) if p.grad is None else p.grad.astype(np.float64) for p in params]
+        analytic = [np.zeros(p.shape) if p.grad is None
+                    else p.grad.astype(np.float64) for p in params]
         problems = []
         again = _run(loss_fn)[0]
         if not _same(base_value, again):
-            problems.append(f"loss_fn is not deterministic: it gave {base_value!r} and then {again!r} "
-                            f"for the same parameters, so no finite difference can be trusted")
+            problems.append(
+                f"loss_fn is not deterministic: it gave {base_value!r} and "
+                f"then {again!r} for the same parameters, so no finite "
+                f"difference can be trusted")
         numeric, kinks = [], []
         for p in params:
             flipped = np.zeros(p.shape, dtype=bool)
-            numeric.append(numeric_gradient(_flip_recorder(loss_fn, p, base_kinks, flipped), p, h))
+            f = _flip_recorder(loss_fn, p, base_kinks, flipped)
+            numeric.append(numeric_gradient(f, p, h))
             kinks.append(flipped)
         errors = [relative_error(a, n) for a, n in zip(analytic, numeric)]
         if not all(np.isfinite(e).all() for e in errors):
-            problems.append("some gradients are NaN or infinite (see the entries marked nan)")
+            problems.append("some gradients are NaN or infinite (see the "
+                            "entries marked nan)")
         names = [p.name or f"param{i}" for i, p in enumerate(params)]
         failures = [
-            EntryCheck(name, idx, float(a[idx]), float(n[idx]), float(e[idx]), bool(k[idx]))
-            for name, a, n, e, k in zip(names, analytic, numeric, errors, kinks)
+            EntryCheck(name, idx, float(a[idx]), float(n[idx]),
+                       float(e[idx]), bool(k[idx]))
+            for name, a, n, e, k in zip(names, analytic, numeric, errors,
+                                        kinks)
             for idx in np.ndindex(*e.shape) if not e[idx] <= tol
         ]
-        return GradCheckReport(tol, h, dtype, names, analytic, numeric, errors, kinks, failures, problems)
+        return GradCheckReport(tol, h, dtype, names, analytic, numeric,
+                               errors, kinks, failures, problems)
     finally:
         for p, data in zip(params, originals):
             p.data = data
@@ -196,7 +219,9 @@ def _checked_loss(loss_fn):
     loss = loss_fn()
     if not isinstance(loss, Tensor) or loss.shape != (1, 1):
         got = loss.shape if isinstance(loss, Tensor) else type(loss).__name__
-        raise ValueError(f"gradient_check: loss_fn must return a (1, 1) loss Tensor; got {got}")
+        raise ValueError(
+            f"gradient_check: loss_fn must return a (1, 1) loss Tensor; got "
+            f"{got}")
     return loss
 
 
@@ -211,9 +236,12 @@ def _run(loss_fn):
 
 
 def _flip_recorder(loss_fn, p, base_kinks, flipped):
-    """``f`` for :func:`numeric_gradient`: the loss, noting in ``flipped`` which entry's
-    perturbation moved a ReLU input across its kink. The perturbed entry is the one where
-    ``p.data`` differs from its value now, so the order of the evaluations does not matter."""
+    """``f`` for :func:`numeric_gradient`: the loss, noting in ``flipped``
+    which entry's perturbation moved a ReLU input across its kink.
+
+    The perturbed entry is the one where ``p.data`` differs from its value
+    now, so the order of the evaluations does not matter.
+    """
     base = p.data.copy()
 
     def f():

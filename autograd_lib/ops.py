@@ -1,10 +1,11 @@
 """The ops: each forward sits directly above its VJP.
 
 A VJP (vector-Jacobian product) takes ``dout = dL/d(out)`` and returns
-``dL/d(input)`` for each input, as a tuple, without ever building the Jacobian.
-Each returns new arrays, never ``dout`` itself, since backward adds into them.
-Each forward records ``(op, inputs, out, saved)`` on the tape, and each VJP is
-registered in ``VJP_RULES`` under its op's name, where ``backward`` finds it.
+``dL/d(input)`` for each input, as a tuple, without ever building the
+Jacobian. Each returns new arrays, never ``dout`` itself, since backward
+adds into them. Each forward records ``(op, inputs, out, saved)`` on the
+tape, and each VJP is registered in ``VJP_RULES`` under its op's name,
+where ``backward`` finds it.
 """
 
 from __future__ import annotations
@@ -16,22 +17,24 @@ from .tensor import Tensor
 
 
 def _not_a_tensor(op, name, t):
-    return TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}; wrap it with Tensor(...)")
+    return TypeError(
+        f"{op}: {name} must be a Tensor, got {type(t).__name__}; wrap it "
+        f"with Tensor(...)")
 
 
-# ---- matmul: (B, N) @ (N, M) -> (B, M) ----------------------------------------
+# ---- matmul: (B, N) @ (N, M) -> (B, M) --------------------------------------
 
 def matmul(a, b):
-    """``a @ b``: ``(B, N) @ (N, M) -> (B, M)``. Its VJP is :func:`matmul_vjp`."""
+    """``a @ b``: ``(B, N) @ (N, M) -> (B, M)``. VJP: :func:`matmul_vjp`."""
     if not isinstance(a, Tensor):
         raise _not_a_tensor("matmul", "a", a)
     if not isinstance(b, Tensor):
         raise _not_a_tensor("matmul", "b", b)
     if a.data.shape[1] != b.data.shape[0]:
         raise ValueError(
-            f"matmul: inner dimensions differ: a is {a.shape}, b is {b.shape}; "
-            f"a's columns ({a.shape[1]}) must equal b's rows ({b.shape[0]})"
-        )
+            f"matmul: inner dimensions differ: a is {a.shape}, b is "
+            f"{b.shape}; a's columns ({a.shape[1]}) must equal b's rows "
+            f"({b.shape[0]})")
     out = Tensor._from_op(a.data @ b.data, a.requires_grad or b.requires_grad)
     record("matmul", (a, b), out)
     return out
@@ -40,8 +43,8 @@ def matmul(a, b):
 def matmul_vjp(entry, dout):
     """VJP of ``out = a @ b``: ``dout`` is ``(B, M)``; returns ``(da, db)``.
 
-    ``da = dout @ b.T`` has a's shape ``(B, N)`` and ``db = a.T @ dout`` has b's
-    shape ``(N, M)``. An input that does not require a gradient gets ``None``.
+    ``da = dout @ b.T`` has a's shape ``(B, N)`` and ``db = a.T @ dout``
+    has b's shape ``(N, M)``. An input that needs no gradient gets ``None``.
     """
     a, b = entry.inputs
     da = dout @ b.data.T if a.requires_grad else None
@@ -52,12 +55,12 @@ def matmul_vjp(entry, dout):
 VJP_RULES["matmul"] = matmul_vjp
 
 
-# ---- add_bias: (B, M) + (1, M) -> (B, M) ----------------------------------------
+# ---- add_bias: (B, M) + (1, M) -> (B, M) ------------------------------------
 
 def add_bias(a, bias):
-    """``a + bias`` with the bias row added to every row: ``(B, M) + (1, M) -> (B, M)``.
+    """``a + bias``, the bias row added to every row: ``(B, M) + (1, M)``.
 
-    Its VJP is :func:`add_bias_vjp`.
+    The result is ``(B, M)``. Its VJP is :func:`add_bias_vjp`.
     """
     if not isinstance(a, Tensor):
         raise _not_a_tensor("add_bias", "a", a)
@@ -65,19 +68,20 @@ def add_bias(a, bias):
         raise _not_a_tensor("add_bias", "bias", bias)
     if bias.data.shape[0] != 1 or bias.data.shape[1] != a.data.shape[1]:
         raise ValueError(
-            f"add_bias: bias must have shape (1, {a.shape[1]}) to match a {a.shape}; "
-            f"got bias {bias.shape}"
-        )
-    out = Tensor._from_op(a.data + bias.data, a.requires_grad or bias.requires_grad)
+            f"add_bias: bias must have shape (1, {a.shape[1]}) to match a "
+            f"{a.shape}; got bias {bias.shape}")
+    requires_grad = a.requires_grad or bias.requires_grad
+    out = Tensor._from_op(a.data + bias.data, requires_grad)
     record("add_bias", (a, bias), out)
     return out
 
 
 def add_bias_vjp(entry, dout):
-    """VJP of ``out = a + bias``, the bias row added to each row: returns ``(da, dbias)``.
+    """VJP of ``out = a + bias`` (bias added to each row): ``(da, dbias)``.
 
-    ``dout`` and ``da`` are ``(B, M)``; ``dbias`` is ``(1, M)``, the sum of the
-    rows of ``dout``, because the forward copied one bias row into all B rows.
+    ``dout`` and ``da`` are ``(B, M)``; ``dbias`` is ``(1, M)``, the sum of
+    the rows of ``dout``, because the forward copied one bias row into all
+    B rows.
     """
     a, bias = entry.inputs
     # A copy: backward may later add into a.grad in place, and that must not
@@ -90,14 +94,15 @@ def add_bias_vjp(entry, dout):
 VJP_RULES["add_bias"] = add_bias_vjp
 
 
-# ---- relu: elementwise max(0, x) -------------------------------------------------
+# ---- relu: elementwise max(0, x) --------------------------------------------
 
 def relu(x):
     """``max(0, x)`` elementwise: ``(B, M) -> (B, M)``.
 
-    Saves the mask ``x > 0`` for its VJP, :func:`relu_vjp`, and as the entry's
-    ``kink``. At exactly ``x == 0`` the derivative is taken as 0 (a valid
-    subgradient, and the convention of the C library this course follows).
+    Saves the mask ``x > 0`` for its VJP, :func:`relu_vjp`, and as the
+    entry's ``kink``. At exactly ``x == 0`` the derivative is taken as 0 (a
+    valid subgradient, and the convention of the C library this course
+    follows).
     """
     if not isinstance(x, Tensor):
         raise _not_a_tensor("relu", "x", x)
@@ -108,10 +113,11 @@ def relu(x):
 
 
 def relu_vjp(entry, dout):
-    """VJP of ``out = max(0, x)``: returns ``(dx,)``, with ``dx`` of x's shape ``(B, M)``.
+    """VJP of ``out = max(0, x)``: returns ``(dx,)``, ``dx`` of x's shape.
 
-    ``dx`` is ``dout`` where the input was positive and 0 elsewhere, by the mask
-    the forward saved in ``entry.saved["mask"]`` (at exactly 0 the slope is 0).
+    ``dx`` is ``dout`` where the input was positive and 0 elsewhere, by the
+    mask the forward saved in ``entry.saved["mask"]`` (at exactly 0 the
+    slope is 0). Shapes: ``(B, M)``.
     """
     return (dout * entry.saved["mask"],)
 
@@ -119,7 +125,7 @@ def relu_vjp(entry, dout):
 VJP_RULES["relu"] = relu_vjp
 
 
-# ---- tanh: elementwise, smooth ----------------------------------------------------
+# ---- tanh: elementwise, smooth ----------------------------------------------
 
 def tanh(x):
     """``tanh(x)`` elementwise: ``(B, M) -> (B, M)``.
@@ -134,10 +140,11 @@ def tanh(x):
 
 
 def tanh_vjp(entry, dout):
-    """VJP of ``y = tanh(x)``: returns ``(dx,)``, with ``dx`` of x's shape ``(B, M)``.
+    """VJP of ``y = tanh(x)``: returns ``(dx,)``, ``dx`` of x's shape.
 
     ``dx = dout * (1 - y**2)``, from the output ``y = entry.out.data``: the
-    derivative of tanh is written in terms of tanh itself, so nothing is saved.
+    derivative of tanh is written in terms of tanh itself, so nothing is
+    saved. Shapes: ``(B, M)``.
     """
     y = entry.out.data
     return (dout * (1 - y * y),)
@@ -146,7 +153,7 @@ def tanh_vjp(entry, dout):
 VJP_RULES["tanh"] = tanh_vjp
 
 
-# ---- softmax_ce: fused softmax + cross-entropy, (B, C) logits -> (1, 1) mean loss ---
+# ---- softmax_ce: softmax and cross-entropy, (B, C) -> (1, 1) mean loss ------
 
 def softmax_ce(z, y):
     """Mean cross-entropy of ``softmax(z)`` against integer labels ``y``.
@@ -154,9 +161,10 @@ def softmax_ce(z, y):
     Shapes: ``z`` is ``(B, C)`` logits, ``y`` holds ``B`` class indices in
     ``[0, C)``; the result is a ``(1, 1)`` tensor.
 
-    Forward uses log-sum-exp, ``log p = z - max(z) - log(sum(exp(z - max(z))))``,
-    so no exponent overflows however large the logits are.
-    Saves the probabilities ``p`` and the labels for its VJP, :func:`softmax_ce_vjp`.
+    The forward uses log-sum-exp,
+    ``log p = z - max(z) - log(sum(exp(z - max(z))))``, so no exponent
+    overflows however large the logits are. Saves the probabilities ``p``
+    and the labels for its VJP, :func:`softmax_ce_vjp`.
     """
     if not isinstance(z, Tensor):
         raise _not_a_tensor("softmax_ce", "z", z)
@@ -168,17 +176,20 @@ def softmax_ce(z, y):
     total = exp.sum(axis=1, keepdims=True)
     rows = np.arange(batch)
     log_p_true = shifted[rows, labels] - np.log(total[:, 0])
-    out = Tensor._from_op(np.array([[-log_p_true.sum() / batch]], dtype=zd.dtype), z.requires_grad)
-    record("softmax_ce", (z,), out, saved={"probs": exp / total, "labels": labels, "rows": rows})
+    loss = np.array([[-log_p_true.sum() / batch]], dtype=zd.dtype)
+    out = Tensor._from_op(loss, z.requires_grad)
+    saved = {"probs": exp / total, "labels": labels, "rows": rows}
+    record("softmax_ce", (z,), out, saved=saved)
     return out
 
 
 def softmax_ce_vjp(entry, dout):
-    """VJP of the mean cross-entropy of ``softmax(z)``: returns ``(dz,)``, ``(B, C)``.
+    """VJP of the mean cross-entropy of ``softmax(z)``: returns ``(dz,)``.
 
-    ``dout`` is ``(1, 1)``. ``dz = dout * (p - onehot(y)) / B``, with the
-    probabilities ``p`` the forward saved in ``entry.saved["probs"]``, the labels
-    ``y`` in ``entry.saved["labels"]`` and ``entry.saved["rows"] = arange(B)``.
+    ``dout`` is ``(1, 1)`` and ``dz`` is ``(B, C)``:
+    ``dz = dout * (p - onehot(y)) / B``, with the probabilities ``p`` the
+    forward saved in ``entry.saved["probs"]``, the labels ``y`` in
+    ``entry.saved["labels"]`` and ``entry.saved["rows"] = arange(B)``.
     """
     saved = entry.saved
     dz = saved["probs"].copy()
@@ -195,20 +206,24 @@ def _check_labels(y, logits_shape):
     labels = np.asarray(y)
     if labels.ndim != 1 or labels.shape[0] != batch:
         raise ValueError(
-            f"softmax_ce: labels must be a 1-D array of {batch} class indices (one per row "
-            f"of the logits {logits_shape}); got shape {labels.shape}"
-        )
+            f"softmax_ce: labels must be a 1-D array of {batch} class "
+            f"indices (one per row of the logits {logits_shape}); got shape "
+            f"{labels.shape}")
     if batch == 0:
-        raise ValueError("softmax_ce: the batch is empty; the mean loss of no rows is undefined")
+        raise ValueError(
+            "softmax_ce: the batch is empty; the mean loss of no rows is "
+            "undefined")
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"softmax_ce: labels must be integers, got dtype {labels.dtype}")
-    # Python's min/max on a list beat two NumPy reductions for course-sized batches.
+        raise TypeError(
+            f"softmax_ce: labels must be integers, got dtype {labels.dtype}")
+    # Python's min and max on a list beat two NumPy reductions for the
+    # batches of this course.
     values = labels.tolist()
     if min(values) < 0 or max(values) >= classes:
         bad = labels[(labels < 0) | (labels >= classes)]
         raise ValueError(
-            f"softmax_ce: labels must be in [0, {classes}) for {classes} classes; got {bad.tolist()}"
-        )
+            f"softmax_ce: labels must be in [0, {classes}) for {classes} "
+            f"classes; got {bad.tolist()}")
     return labels
 
 
@@ -216,5 +231,6 @@ def argmax_rows(t):
     """Index of the largest entry in each row: ``(B, C) -> (B,)`` integers."""
     data = t.data if isinstance(t, Tensor) else np.asarray(t)
     if data.ndim != 2:
-        raise ValueError(f"argmax_rows needs a 2-D (B, C) array; got shape {data.shape}")
+        raise ValueError(
+            f"argmax_rows needs a 2-D (B, C) array; got shape {data.shape}")
     return data.argmax(axis=1)

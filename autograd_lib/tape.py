@@ -1,13 +1,15 @@
-"""The tape: a log of every op in the forward pass, walked in reverse by backward.
+"""The tape: a log of every op in the forward pass, walked back by backward.
 
-Each op appends one :class:`~autograd_lib.tape.TapeEntry` holding its name, its inputs, its
-output and the state its VJP needs (softmax probabilities, a ReLU mask). ``backward(loss)``
-seeds dL/dL = 1 and visits the entries from the last to the first; for each it looks up the
-op's VJP rule in ``VJP_RULES`` and adds (+=) each input's share into its ``.grad``.
+Each op appends one :class:`~autograd_lib.tape.TapeEntry` holding its name,
+its inputs, its output and the state its VJP needs (softmax probabilities, a
+ReLU mask). ``backward(loss)`` seeds dL/dL = 1 and visits the entries from
+the last to the first; for each it looks up the op's VJP rule in
+``VJP_RULES`` and adds (+=) each input's share into its ``.grad``.
 
-Every thread has a tape of its own, so two threads can train two models at once. ``with
-Tape() as tape:`` records onto ``tape`` for the duration of the block, and ``with no_grad():``
-records nothing at all (for plots and evaluation, which never call backward).
+Every thread has a tape of its own, so two threads can train two models at
+once. ``with Tape() as tape:`` records onto ``tape`` for the length of the
+block, and ``with no_grad():`` records nothing at all (for plots and
+evaluation, which never call backward).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from .plugin import pluggable
 from .tensor import Tensor
 
 VJP_RULES = {}
-"""``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one gradient per input.
+"""``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one
+gradient per input.
 
-``ops.py`` registers each rule right below its op. Replacing a rule is one assignment,
-``VJP_RULES["relu"] = my_relu_vjp``: backward looks rules up when it walks, not when it records.
+``ops.py`` registers each rule right below its op. Replacing a rule is one
+assignment, ``VJP_RULES["relu"] = my_relu_vjp``: backward looks rules up
+when it walks, not when it records.
 """
 
 
@@ -31,14 +35,17 @@ class TapeEntry:
     """One recorded op.
 
     Attributes:
-        op: the op's name, e.g. ``"matmul"``; backward finds its VJP in ``VJP_RULES[op]``.
-        inputs: the input tensors, in argument order (the tensors themselves, not copies).
+        op: the op's name, e.g. ``"matmul"``; backward finds its VJP in
+            ``VJP_RULES[op]``.
+        inputs: the input tensors, in argument order (the tensors
+            themselves, not copies).
         out: the output tensor.
         saved: what the VJP needs beyond inputs and output, by name.
-        kink: for non-smooth ops, a boolean array saying which side of the kink
-            each element was on; the gradient check compares it under perturbation.
-        versions: each input's ``version`` when the op ran, so that backward can
-            tell whether one was changed in place since.
+        kink: for non-smooth ops, a boolean array saying which side of the
+            kink each element was on; the gradient check compares it under
+            perturbation.
+        versions: each input's ``version`` when the op ran, so that backward
+            can tell whether one was changed in place since.
     """
 
     __slots__ = ("op", "inputs", "out", "saved", "kink", "versions")
@@ -55,8 +62,9 @@ class TapeEntry:
 class Tape:
     """The entries recorded since the last :func:`~autograd_lib.tape_reset`.
 
-    Used as a context manager, ``with Tape() as tape:``, it is the current tape of
-    this thread inside the block, and the previous one is current again after it.
+    Used as a context manager, ``with Tape() as tape:``, it is this thread's
+    current tape inside the block, and the previous one is current again
+    after it.
     """
 
     def __init__(self):
@@ -82,14 +90,17 @@ class Tape:
     def nbytes(self):
         """Bytes of arrays that only the tape keeps alive.
 
-        That is every entry's output, its gradient once backward has filled it, and
-        the saved state, each array counted once. Leaf inputs (the batch, the
-        parameters) and their gradients are not counted: they outlive the tape.
+        That is every entry's output, its gradient once backward has filled
+        it, and the saved state, each array counted once. Leaf inputs (the
+        batch, the parameters) and their gradients are not counted: they
+        outlive the tape.
         """
         seen = set()
         total = 0
         for e in self.entries:
-            arrays = [e.out.data, e.out.grad] + [v for v in e.saved.values() if isinstance(v, np.ndarray)]
+            arrays = [e.out.data, e.out.grad]
+            arrays += [v for v in e.saved.values()
+                       if isinstance(v, np.ndarray)]
             for a in arrays:
                 if a is not None and id(a) not in seen:
                     seen.add(id(a))
@@ -97,7 +108,7 @@ class Tape:
         return total
 
     def table(self):
-        """The tape as a text table: op, input shapes, output shape, saved state."""
+        """The tape as a text table: op, input shapes, output shape, saved."""
         names = {}
 
         def label(t):
@@ -113,13 +124,14 @@ class Tape:
             extra = e.saved.get("labels")
             if extra is not None:
                 inputs += f", y{extra.shape}"
-            saved = ", ".join(
-                f"{k}{v.shape}" for k, v in e.saved.items() if k not in ("labels", "rows")
-            ) or "-"
-            rows.append((str(i), e.op, inputs, f"{label(e.out)}{e.out.shape}", saved))
+            saved = ", ".join(f"{k}{v.shape}" for k, v in e.saved.items()
+                              if k not in ("labels", "rows")) or "-"
+            out = f"{label(e.out)}{e.out.shape}"
+            rows.append((str(i), e.op, inputs, out, saved))
         widths = [max(len(r[c]) for r in rows) for c in range(5)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-        return "\n".join(lines)
+        return "\n".join(
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip()
+            for r in rows)
 
     def __str__(self):
         return self.table()
@@ -148,16 +160,18 @@ def tape_reset():
 
     Dropping the old entries releases every intermediate tensor and saved
     array they held, so memory does not grow from one step to the next.
-    Inside ``with Tape():`` the new tape takes the block's place until it ends.
+    Inside ``with Tape():`` the new tape takes the block's place until it
+    ends.
     """
     _state.tapes[-1] = Tape()
 
 
 class no_grad:
-    """``with no_grad():`` runs ops without recording them, for evaluation and plots.
+    """``with no_grad():`` runs ops without recording them.
 
-    Their outputs do not require a gradient, and the tape stays as it was, so a
-    forward pass made only to look at its result costs no tape memory.
+    For evaluation and plots: their outputs do not require a gradient, and
+    the tape stays as it was, so a forward pass made only to look at its
+    result costs no tape memory.
     """
 
     def __enter__(self):
@@ -176,11 +190,12 @@ def is_grad_enabled():
 
 @pluggable
 def record(op, inputs, out, saved=None, kink=None):
-    """Append an entry for one op to the current tape; every forward op ends with this.
+    """Append an entry for one op to the current tape.
 
-    ``inputs`` are the op's input tensors and ``out`` its output, stored by reference;
-    ``saved`` is a dict of what the op's VJP will need; ``kink`` is for non-smooth ops.
-    Inside ``no_grad()`` nothing is recorded and ``out`` does not require a gradient.
+    Every forward op ends with this. ``inputs`` are the op's input tensors
+    and ``out`` its output, stored by reference; ``saved`` is a dict of what
+    the op's VJP will need; ``kink`` is for non-smooth ops. Inside
+    ``no_grad()`` nothing is recorded and ``out`` needs no gradient.
     """
     if not is_grad_enabled():
         out.requires_grad = False
@@ -188,57 +203,60 @@ def record(op, inputs, out, saved=None, kink=None):
     tape = current_tape()
     if tape.walked:
         raise RuntimeError(
-            f"{op}: the tape was already walked by backward(); call tape_reset() "
-            "before starting the next forward pass"
-        )
+            f"{op}: the tape was already walked by backward(); call "
+            f"tape_reset() before starting the next forward pass")
     tape.entries.append(TapeEntry(op, inputs, out, saved, kink))
 
 
 def start_backward(loss):
-    """Check that ``backward(loss)`` can run, mark the tape as walked and return it.
+    """Check that ``backward(loss)`` can run, mark the tape walked, return it.
 
-    Refused, each with the reason and the fix: a loss that is not a ``(1, 1)``
-    tensor on the current tape; a second walk of one tape; a graph that uses a
-    tensor made on an older tape (a ``tape_reset()`` in the middle of the forward
-    pass), or a tensor changed in place since an op recorded it.
+    Refused, each with the reason and the fix: a loss that is not a
+    ``(1, 1)`` tensor on the current tape; a second walk of one tape; a
+    graph that uses a tensor made on an older tape (a ``tape_reset()`` in
+    the middle of the forward pass), or a tensor changed in place since an
+    op recorded it.
     """
     if not isinstance(loss, Tensor):
-        raise TypeError(f"backward expects a Tensor, got {type(loss).__name__}")
+        raise TypeError(
+            f"backward expects a Tensor, got {type(loss).__name__}")
     if loss.shape != (1, 1):
         raise ValueError(
             f"backward needs a scalar (1, 1) loss; got shape {loss.shape}. "
-            "Reduce it to one number first (softmax_ce returns the mean loss)."
-        )
+            f"Reduce it to one number first (softmax_ce returns the mean "
+            f"loss).")
     tape = current_tape()
     if tape.walked:
         raise RuntimeError(
-            "backward was already called on this tape; a second walk would add every "
-            "gradient a second time. Call tape_reset() and run the forward pass again."
-        )
+            "backward was already called on this tape; a second walk would "
+            "add every gradient a second time. Call tape_reset() and run "
+            "the forward pass again.")
     made_here = {id(e.out) for e in tape.entries}
     if id(loss) not in made_here:
         raise RuntimeError(
-            "the loss was not recorded on the current tape; was tape_reset() called "
-            "after the forward pass that produced it (or was it computed inside no_grad())?"
-        )
+            "the loss was not recorded on the current tape; was "
+            "tape_reset() called after the forward pass that produced it "
+            "(or was it computed inside no_grad())?")
     if not loss.requires_grad:
-        raise RuntimeError("the loss does not depend on any tensor with requires_grad=True")
+        raise RuntimeError(
+            "the loss does not depend on any tensor with requires_grad=True")
     for i, e in enumerate(tape.entries):
         for k, (t, version) in enumerate(zip(e.inputs, e.versions)):
+            where = f"entry {i} ({e.op}) reads input {k} {_label(t)}, which"
             if t.requires_grad and not t.is_leaf and id(t) not in made_here:
                 raise RuntimeError(
-                    f"entry {i} ({e.op}) reads input {k} {_label(t)}, which an op made on an older "
-                    f"tape: a tape_reset() ran in the middle of this forward pass, and the "
-                    f"gradients of everything before it would be lost. Call tape_reset() once, "
-                    f"then run the whole forward pass."
-                )
+                    f"{where} an op made on an older tape: a tape_reset() "
+                    f"ran in the middle of this forward pass, and the "
+                    f"gradients of everything before it would be lost. "
+                    f"Call tape_reset() once, then run the whole forward "
+                    f"pass.")
             if t.version != version:
                 raise RuntimeError(
-                    f"entry {i} ({e.op}) reads input {k} {_label(t)}, which was changed in place "
-                    f"after the op ran (version {version} then, {t.version} now), so its VJP "
-                    f"would use the new values. Change tensors only after backward, e.g. call "
-                    f"sgd_step after backward, or run the forward pass again."
-                )
+                    f"{where} was changed in place after the op ran "
+                    f"(version {version} then, {t.version} now), so its "
+                    f"VJP would use the new values. Change tensors only "
+                    f"after backward, e.g. call sgd_step after backward, "
+                    f"or run the forward pass again.")
     tape.walked = True
     return tape
 
@@ -248,30 +266,35 @@ def _label(t):
 
 
 def apply_vjp(entry, dout):
-    """The gradients of ``entry``'s inputs: its VJP rule applied to ``dout``, checked.
+    """The gradients of ``entry``'s inputs: its VJP rule applied to ``dout``.
 
-    Looks the rule up in ``VJP_RULES[entry.op]`` and makes sure it returned a tuple
-    with one gradient (or ``None``) per input, each of its input's shape, so that a
-    wrong rule is named here rather than failing somewhere later.
+    Looks the rule up in ``VJP_RULES[entry.op]`` and makes sure it returned
+    a tuple with one gradient (or ``None``) per input, each of its input's
+    shape, so that a wrong rule is named here rather than failing somewhere
+    later.
     """
     rule = VJP_RULES.get(entry.op)
     if rule is None:
-        raise KeyError(f"no VJP rule for op {entry.op!r}: register one with VJP_RULES[{entry.op!r}] = ...")
+        raise KeyError(
+            f"no VJP rule for op {entry.op!r}: register one with "
+            f"VJP_RULES[{entry.op!r}] = ...")
     grads = rule(entry, dout)
     name = getattr(rule, "__name__", repr(rule))
-    if not isinstance(grads, (tuple, list)) or len(grads) != len(entry.inputs):
-        got = (f"a {type(grads).__name__} of length {len(grads)}" if isinstance(grads, (tuple, list))
-               else _describe(grads))
+    n = len(entry.inputs)
+    if not isinstance(grads, (tuple, list)) or len(grads) != n:
+        got = (f"a {type(grads).__name__} of length {len(grads)}"
+               if isinstance(grads, (tuple, list)) else _describe(grads))
         raise TypeError(
-            f"the VJP rule for {entry.op} ({name}) must return a tuple with one gradient per "
-            f"input ({len(entry.inputs)}), like (dx,) or (da, db); it returned {got}"
-        )
+            f"the VJP rule for {entry.op} ({name}) must return a tuple with "
+            f"one gradient per input ({n}), like (dx,) or (da, db); it "
+            f"returned {got}")
     for k, (t, g) in enumerate(zip(entry.inputs, grads)):
-        if g is not None and (not isinstance(g, np.ndarray) or g.shape != t.shape):
+        if g is not None and (not isinstance(g, np.ndarray)
+                              or g.shape != t.shape):
             raise ValueError(
-                f"the VJP rule for {entry.op} ({name}) returned {_describe(g)} for input {k}, "
-                f"which has shape {t.shape}; a gradient is an array of its input's shape"
-            )
+                f"the VJP rule for {entry.op} ({name}) returned "
+                f"{_describe(g)} for input {k}, which has shape {t.shape}; "
+                f"a gradient is an array of its input's shape")
     return grads
 
 
@@ -285,11 +308,12 @@ def _describe(value):
 def backward(loss):
     """Fill ``.grad`` of every tensor that ``loss`` depends on.
 
-    ``loss`` must be the ``(1, 1)`` output of an op on the current tape. Seeds
-    dL/dL = 1, then walks the tape from the last entry to the first, skipping
-    entries whose output got no gradient (they do not lead to the loss), and
-    adds each input's gradient from ``apply_vjp`` into its ``.grad``: the first
-    contribution is stored, later ones are added, so a tensor used twice gets both.
+    ``loss`` must be the ``(1, 1)`` output of an op on the current tape.
+    Seeds dL/dL = 1, then walks the tape from the last entry to the first,
+    skipping entries whose output got no gradient (they do not lead to the
+    loss), and adds each input's gradient from ``apply_vjp`` into its
+    ``.grad``: the first contribution is stored, later ones are added, so a
+    tensor used twice gets both.
     """
     tape = start_backward(loss)
     loss.grad = np.ones_like(loss.data)
@@ -300,7 +324,7 @@ def backward(loss):
         for t, g in zip(entry.inputs, apply_vjp(entry, dout)):
             if g is None or not t.requires_grad:
                 continue
-            # +=, not =: a tensor used by two ops receives both contributions.
+            # +=, not =: a tensor used by two ops receives both.
             if t.grad is None:
                 t.grad = g
             else:

@@ -1,8 +1,8 @@
 """Tensors: a 2-D row-major array, its gradient, and He initialisation.
 
 Every value in autograd_lib is a matrix of shape ``(rows, cols)``. A batch of
-``B`` inputs with ``N`` features is ``(B, N)``; a bias is ``(1, M)``; a loss is
-``(1, 1)``. Keeping everything 2-D means every op has exactly one shape rule.
+``B`` inputs with ``N`` features is ``(B, N)``; a bias is ``(1, M)``; a loss
+is ``(1, 1)``. Keeping everything 2-D means every op has one shape rule.
 """
 
 from __future__ import annotations
@@ -18,31 +18,37 @@ class Tensor:
     """A 2-D array of numbers that can carry a gradient.
 
     Attributes:
-        data: ``(rows, cols)`` NumPy array, C-contiguous (row-major). Assigning to
-            it (``t.data = ...``, ``t.data -= ...``) counts as a change of the
-            tensor: see ``version``.
-        grad: ``None`` until a backward pass first writes to it; afterwards an
-            array of the same shape and dtype as ``data``.
+        data: ``(rows, cols)`` NumPy array, C-contiguous (row-major).
+            Assigning to it (``t.data = ...``, ``t.data -= ...``) counts as
+            a change of the tensor: see ``version``.
+        grad: ``None`` until a backward pass first writes to it; afterwards
+            an array of the same shape and dtype as ``data``.
         requires_grad: whether backward should compute a gradient for it.
-        name: optional label, shown in the tape and in gradient-check reports.
+        name: optional label, shown in the tape and in gradient checks.
         is_leaf: ``True`` for a tensor you made, ``False`` for an op's output.
-        version: how many times ``data`` has been assigned; the tape remembers it
-            for every input, so that backward can refuse a tensor changed since.
+        version: how many times ``data`` has been assigned; the tape keeps
+            it for every input, so that backward can refuse a tensor that
+            was changed since an op read it.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "is_leaf", "version")
+    __slots__ = ("_data", "grad", "requires_grad", "name", "is_leaf",
+                 "version")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
-            raise TypeError("Tensor(...) got a Tensor; use .data to copy its values")
-        array = np.array(data, dtype=dtype if dtype is not None else DEFAULT_DTYPE, order="C")
+            raise TypeError(
+                "Tensor(...) got a Tensor; use .data to copy its values")
+        dtype = DEFAULT_DTYPE if dtype is None else dtype
+        array = np.array(data, dtype=dtype, order="C")
         if array.ndim != 2:
             raise ValueError(
-                f"Tensor data must be 2-D (rows, cols); got shape {array.shape}. "
-                "Reshape it, e.g. x.reshape(1, -1) for one row."
-            )
+                f"Tensor data must be 2-D (rows, cols); got shape "
+                f"{array.shape}. Reshape it, e.g. x.reshape(1, -1) for one "
+                f"row.")
         if not np.issubdtype(array.dtype, np.floating):
-            raise TypeError(f"Tensor data must be floating point; got dtype {array.dtype}")
+            raise TypeError(
+                f"Tensor data must be floating point; got dtype "
+                f"{array.dtype}")
         self._data = array
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -52,7 +58,8 @@ class Tensor:
 
     @classmethod
     def _from_op(cls, array, requires_grad):
-        # Ops build their outputs from arrays they just made: skip the copy and checks.
+        # Ops build their outputs from arrays they just made: no copy, no
+        # checks.
         t = object.__new__(cls)
         t._data = array
         t.grad = None
@@ -69,7 +76,9 @@ class Tensor:
     @data.setter
     def data(self, array):
         if not isinstance(array, np.ndarray) or array.ndim != 2:
-            raise ValueError(f"Tensor data must be a 2-D NumPy array; got {_describe(array)}")
+            raise ValueError(
+                f"Tensor data must be a 2-D NumPy array; got "
+                f"{_describe(array)}")
         self._data = array
         self.version += 1
 
@@ -93,7 +102,9 @@ class Tensor:
     def item(self):
         """The value of a ``(1, 1)`` tensor as a Python float."""
         if self._data.shape != (1, 1):
-            raise ValueError(f"item() needs a (1, 1) tensor; this one is {self._data.shape}")
+            raise ValueError(
+                f"item() needs a (1, 1) tensor; this one is "
+                f"{self._data.shape}")
         return float(self._data[0, 0])
 
     def __repr__(self):
@@ -111,19 +122,18 @@ def _describe(value):
 
 @pluggable
 def he_init(t, fan_in, rng):
-    """Fill ``t.data`` in place with He-initialised weights, N(0, 2 / fan_in).
+    """Fill ``t.data`` in place with He-initialised weights, N(0, 2/fan_in).
 
-    Scaling by sqrt(2 / fan_in) keeps the variance of ReLU activations about
-    constant from layer to layer (He et al. 2015). ``rng`` must be a
-    ``numpy.random.Generator`` so that every random number has a seed; the
-    weights are ``rng.standard_normal(t.shape)`` scaled, so a seed always gives
-    the same ones. Returns ``t``.
+    Scaling by sqrt(2 / fan_in) keeps the variance of ReLU activations
+    about constant from layer to layer (He et al. 2015). ``rng`` must be a
+    ``numpy.random.Generator``, so that every random number has a seed; the
+    weights are ``rng.standard_normal(t.shape)`` scaled, so a seed always
+    gives the same ones. Returns ``t``.
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"he_init needs a numpy.random.Generator, got {type(rng).__name__}; "
-            "use numpy.random.default_rng(seed)"
-        )
+            f"he_init needs a numpy.random.Generator, got "
+            f"{type(rng).__name__}; use numpy.random.default_rng(seed)")
     if fan_in < 1:
         raise ValueError(f"fan_in must be at least 1, got {fan_in}")
     std = np.sqrt(2.0 / fan_in)
@@ -136,9 +146,9 @@ def zero_grad(*tensors):
     """Set the gradients of ``tensors`` to zero before the next backward.
 
     Without this, backward would add the new gradients to the old ones. A
-    buffer that exists is zeroed in place, so training reuses the same memory
-    every step; a gradient never written stays ``None``. Accepts tensors or
-    lists of them: ``zero_grad(W, b)`` or ``zero_grad(model.params)``.
+    buffer that exists is zeroed in place, so training reuses the same
+    memory every step; a gradient never written stays ``None``. Accepts
+    tensors or lists of them: ``zero_grad(W, b)``, ``zero_grad(model.params)``.
     """
     for t in tensors:
         for p in t if isinstance(t, (list, tuple)) else (t,):

@@ -31,7 +31,11 @@ def chromium_path():
 
 @contextmanager
 def offline_page(allowed_prefixes=("file://",)):
-    """A Playwright page whose requests outside ``allowed_prefixes`` are blocked and recorded."""
+    """A Playwright page whose requests outside ``allowed_prefixes`` are blocked and recorded.
+
+    ``page.blocked`` lists the blocked requests; ``page.errors`` collects what the page logs as
+    an error in its console, and uncaught exceptions.
+    """
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
@@ -40,6 +44,9 @@ def offline_page(allowed_prefixes=("file://",)):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.blocked = []
+            page.errors = []
+            page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+            page.on("pageerror", lambda e: page.errors.append(str(e)))
 
             def route(r):
                 if r.request.url.startswith(allowed_prefixes) or r.request.url.startswith("data:"):

@@ -120,6 +120,7 @@ def test_page_in_a_browser_offline(built, file):
             "Array.from(document.images).map(i => [i.src.slice(0, 80), i.complete && i.naturalWidth > 0])")
         assert [src for src, ok in images if not ok] == []
         assert page.blocked == [] and [u for u in failed if not u.startswith("data:")] == []
+        assert page.errors == [], f"the browser console shows errors: {page.errors}"
         page.screenshot(path=str(SCREENSHOTS / f"{file.replace('/', '_')}.png"), full_page=False)
 
 
@@ -131,38 +132,52 @@ def widget_state(built, file):
     return json.loads(entities.unescape(found.group(1)))["state"]
 
 
-def test_xor_page_embeds_the_precomputed_playground(built):
+def test_xor_page_embeds_the_precomputed_playgrounds(built):
     state = widget_state(built, "notebooks/05_xor")
     models = [m["model_name"] for m in state.values()]
-    stacks = [m for m in state.values() if m["model_name"] == "StackModel"]
-    links = [m for m in state.values() if m["model_name"] == "LinkModel"]
-    # 2 activations x 6 learning rates x 6 hidden sizes, switched by 1 + 2 + 12 linked stacks.
-    assert len(stacks) == 15 and len(links) == 15
-    assert models.count("ImageModel") >= 72
-    assert "were computed" in page_html(built, "notebooks/05_xor")
+    # The grid: activation x 7 learning rates x 6 hidden sizes, 1 + 2 + 14 linked stacks; the
+    # seeds: activation x 8 seeds, 1 + 2; the epochs of one run: 1.
+    assert models.count("StackModel") == models.count("LinkModel") == 17 + 3 + 1
+    # ... and the live playground's own picture, stored with the notebook's widget state.
+    assert models.count("ImageModel") == 84 + 16 + 5 + 1
+    html = page_html(built, "notebooks/05_xor")
+    assert html.count("trained with autograd_lib when this book was built") == 3
     # The live playground needs a kernel, so the static page leaves it out.
-    assert "import xor_playground" not in visible_text(page_html(built, "notebooks/05_xor"))
+    assert "import xor_playground" not in visible_text(html)
 
 
-def test_static_playground_sliders_switch_pictures_in_the_browser(built):
+SHOWN = ("Array.from(document.querySelectorAll('img.widget-image'))"
+         ".filter(i => i.offsetParent !== null).map(i => i.src)")
+CAPTIONS = ("Array.from(document.querySelectorAll('.widget-html-content'))"
+            ".filter(e => e.offsetParent !== null).map(e => e.textContent)")
+
+
+def press(page, label, key, nth=0):
+    slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
+    slider.nth(nth).locator(".noUi-handle").focus()
+    page.keyboard.press(key)
+
+
+def test_static_playground_sliders_switch_pictures_and_captions_in_the_browser(built):
     with offline_page() as page:
         page.goto((built / "notebooks" / "05_xor.html").as_uri(), wait_until="load")
-        slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="learning rate"))
-        slider.first.wait_for(timeout=30_000)
-        shown = ("Array.from(document.querySelectorAll('img.widget-image'))"
-                 ".filter(i => i.offsetParent !== null).map(i => i.src)")
-        before = page.evaluate(shown)
-        assert len(before) == 1
-        for label, key in (("learning rate", "ArrowLeft"), ("hidden units", "ArrowRight")):
-            control = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
-            control.first.locator(".noUi-handle").focus()
-            page.keyboard.press(key)
-            page.wait_for_function(f"s => {shown}[0] !== s", arg=before[0])
-            after = page.evaluate(shown)
-            assert len(after) == 1 and after[0] != before[0]
+        page.locator(".widget-slider").first.wait_for(timeout=30_000)
+        before = page.evaluate(SHOWN)
+        assert len(before) == 3, "three precomputed playgrounds: the grid, the epochs, the seeds"
+        # Each playground's slider changes its own picture and no other.
+        for which, (label, key) in enumerate([("learning rate", "ArrowLeft"),
+                                              ("epochs", "ArrowRight"), ("seed", "ArrowRight")]):
+            press(page, label, key)
+            page.wait_for_function(f"([i, s]) => {SHOWN}[i] !== s", arg=[which, before[which]])
+            after = page.evaluate(SHOWN)
+            assert [a != b for a, b in zip(after, before)] == [i == which for i in range(3)]
             before = after
+        captions = " ".join(page.evaluate(CAPTIONS))
+        assert "lr = 0.2, hidden = 8, relu, 500 epochs, seed 0" in captions
+        assert "lr = 0.01, hidden = 8, relu, 1000 epochs" in captions and "still learning" in captions
+        assert "lr = 0.5, hidden = 2, relu, 500 epochs, seed 1" in captions
         page.screenshot(path=str(SCREENSHOTS / "notebooks_05_xor_static_playground.png"))
-        assert page.blocked == []
+        assert page.blocked == [] and page.errors == []
 
 
 @pytest.mark.parametrize("file", CHAPTERS)
@@ -189,3 +204,18 @@ def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, fil
     ]
     # What the buttons open is in the repository (tests/course/test_workbook.py keeps it current).
     assert (ROOT / "workbook" / f"{name}.ipynb").exists() and (ROOT / f"{file}.ipynb").exists()
+
+
+@pytest.mark.parametrize("file", PAGES)
+def test_no_code_block_scrolls_sideways_on_a_desktop_and_no_page_on_a_phone(built, file):
+    """At 1280 px every code and output block fits; at 390 px the page itself fits the screen
+    (a code block there may scroll inside its own box, the text around it does not)."""
+    with offline_page() as page:
+        page.goto((built / f"{file}.html").as_uri(), wait_until="load")
+        wide = page.evaluate(
+            "Array.from(document.querySelectorAll('main pre')).filter(p => p.offsetParent !== null"
+            " && p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.slice(0, 60))")
+        assert wide == [], f"code or output blocks wider than the column at 1280 px: {wide}"
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390

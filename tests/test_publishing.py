@@ -327,3 +327,19 @@ def test_link_scanner_finds_what_it_should():
     assert MD_LINK.findall(text) == ["setup.md#x", "https://x.org", "#t"]
     assert IMAGE.findall(text) == ["img/a.png"]
     assert DOC_ROLE.findall(text) == ["../notebooks/01_tensors", "../notebooks/02_tape"]
+
+
+def test_a_script_registered_twice_goes_into_a_page_once(monkeypatch):
+    from sphinx.builders.html._assets import _JavaScript
+
+    monkeypatch.syspath_prepend(str(ROOT / "book" / "_ext"))
+    from unique_scripts import _on_page_context
+
+    thebe = 'const THEBE_JS_URL = "x"'
+    scripts = [_JavaScript(None, body=thebe), _JavaScript("a.js"), _JavaScript("", body=thebe),
+               _JavaScript("a.js", defer="defer"), _JavaScript("a.js", priority=800)]
+    page = {"script_files": scripts}
+    _on_page_context(None, "p", "page.html", page, None)
+    assert page["script_files"] is scripts, "in place: later handlers add to this very list"
+    assert [(s.filename, s.attributes) for s in scripts] == [
+        (None, {"body": thebe}), ("a.js", {}), ("a.js", {"defer": "defer"})]

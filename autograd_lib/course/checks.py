@@ -35,7 +35,7 @@ from ..ops import add_bias, matmul, relu, softmax_ce, tanh
 from ..tape import VJP_RULES, Tape, TapeEntry, no_grad
 from ..tensor import Tensor
 
-WIDTH = 80
+WIDTH = 79
 TOL = 1e-6
 LIBRARY_DIR = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ Two versions:
   running kernel and redraws the figure. It needs a kernel (JupyterLab, Binder,
   Colab).
 * :func:`static_playground` is for the published book, which has no kernel. It
-  trains a grid of settings once, when the book is built, renders each result
-  to a small PNG, and stacks the pictures in ``ipywidgets.Stack`` widgets whose
-  ``selected_index`` is ``jslink``-ed to the sliders, so the browser switches
-  pictures by itself.
+  trains the runs an experiment needs once, when the book is built, renders each
+  result to a small PNG with its caption, and stacks them in ``ipywidgets.Stack``
+  widgets whose ``selected_index`` is ``jslink``-ed to the sliders, so the browser
+  switches pictures by itself.
 
 ipywidgets and matplotlib are imported inside the functions: ``import
 autograd_lib`` needs only NumPy.
@@ -19,6 +19,7 @@ autograd_lib`` needs only NumPy.
 from __future__ import annotations
 
 import html
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -35,18 +36,34 @@ EPOCH_RANGE = (50, 5000)
 SEED_RANGE = (0, 99)
 ACTIVATIONS = ("relu", "tanh")
 
-GRID_LRS = (0.01, 0.05, 0.2, 0.5, 2.0, 10.0)
+GRID_LRS = (0.01, 0.05, 0.2, 0.5, 2.0, 10.0, 50.0)
 GRID_HIDDENS = (1, 2, 4, 8, 16, 64)
 
 
 # ---- what a run did, in words ------------------------------------------------------
 
+STILL_FALLING = 1e-4
+"""A loss that fell by more than this fraction per epoch, over the last tenth of the run (at
+least 20 epochs), is still learning: at that rate it loses another 10% within 1,000 epochs."""
+
+
+def still_falling(history):
+    """The loss's relative fall per epoch over the last tenth of the run (at least 20 epochs)."""
+    loss = history.loss
+    window = min(len(loss) - 1, max(20, (len(loss) - 1) // 10))
+    if window < 1:
+        return 0.0
+    return float((loss[-window - 1] - loss[-1]) / (window * loss[-window - 1]))
+
+
 def verdict(history, model=None):
     """A plain-language verdict on a run: ``(kind, sentence)``.
 
-    ``kind`` is one of ``"diverged"``, ``"worse"``, ``"stuck"``, ``"solved"``,
-    ``"unsolved"``, checked in that order. Dead ReLU units are those negative on
-    all four inputs (:func:`autograd_lib.plots.dead_units`).
+    ``kind`` is one of ``"diverged"``, ``"worse"``, ``"solved"``, ``"learning"``
+    (not solved, but the loss is still falling: more epochs or a larger learning
+    rate would help) and ``"stuck"`` (not solved, and the loss has stopped
+    falling), checked in that order. Dead ReLU units are those negative on all
+    four inputs (:func:`autograd_lib.course.plots.dead_units`).
     """
     n = history.n_samples
     dead = int(plots.dead_units(model).sum()) if model is not None else 0
@@ -62,18 +79,24 @@ def verdict(history, model=None):
         return "worse", (f"did not learn: final loss higher than at the start "
                          f"({history.loss[0]:.4f} -> {history.final_loss:.4f}), {correct}/{n} correct. "
                          f"The learning rate is too large: each step overshoots.{dead_note}")
-    if dead and correct < n:
-        return "stuck", f"stuck at {correct}/{n}:{dead_note}"
     if correct == n:
         return "solved", f"solved: {correct}/{n} correct, final loss {history.final_loss:.6f}.{dead_note}"
-    return "unsolved", (f"not solved yet: {correct}/{n} correct, final loss {history.final_loss:.6f} "
-                        f"(from {history.loss[0]:.4f} at the start).{dead_note}")
+    rate = still_falling(history)
+    if rate > STILL_FALLING:
+        return "learning", (f"still learning: {correct}/{n} correct so far, and the loss is still falling "
+                            f"({100 * rate:.2f}% per epoch at the end, {history.final_loss:.4f} now). More "
+                            f"epochs, or a larger learning rate, should get further.{dead_note}")
+    cause = dead_note or (" All hidden units are alive: the run has settled in a flat region of the "
+                          "loss, which another seed or more hidden units avoid.")
+    return "stuck", (f"stuck at {correct}/{n}: the loss has stopped falling "
+                     f"({history.final_loss:.4f}).{cause}")
 
 
 def caption_html(history, model, lr, hidden, activation, epochs, seed):
     """The caption under the playground: the settings, then the outcome in words."""
     kind, sentence = verdict(history, model)
-    color = {"diverged": "#b2182b", "worse": "#b2182b", "stuck": "#b35806"}.get(kind, "#1a1a1a")
+    color = {"diverged": "#b2182b", "worse": "#b2182b", "stuck": "#b35806",
+             "learning": "#1f4e9c"}.get(kind, "#1a1a1a")
     settings = plots.settings_text(lr, hidden, activation, epochs, seed)
     loss = "nan/inf" if history.diverged else f"{history.final_loss:.6f}"
     return (f"<div style='line-height:1.4'><b>Settings:</b> {html.escape(settings)}<br>"
@@ -198,106 +221,125 @@ def _clip(value, lo, hi):
     return min(max(value, lo), hi)
 
 
-# ---- the precomputed grid for the static book --------------------------------------
+# ---- precomputed runs for the static book ------------------------------------------
+
+SETTING_LABELS = {"activation": "activation", "lr": "learning rate", "hidden": "hidden units",
+                  "epochs": "epochs", "seed": "seed"}
+
 
 @dataclass
-class Grid:
-    """Trained runs over learning rate x hidden size x activation, all with one seed.
+class Runs:
+    """Trained runs over some settings, the others fixed.
 
-    ``runs[(activation, lr, hidden)]`` is ``(model, history)``.
+    ``axes`` maps each varied setting (``"activation"``, ``"lr"``, ``"hidden"``,
+    ``"epochs"`` or ``"seed"``) to its values, in the order the sliders show them;
+    ``fixed`` holds the other settings. ``runs[values]`` is ``(model, history)``,
+    with ``values`` one value per axis, in the axes' order.
     """
 
-    lrs: tuple
-    hiddens: tuple
-    activations: tuple
-    epochs: int
-    seed: int
+    axes: dict
+    fixed: dict
     runs: dict = field(default_factory=dict)
 
+    def settings(self, values):
+        """All five settings of the run at ``values``."""
+        return {**self.fixed, **dict(zip(self.axes, values))}
+
+    def get(self, **settings):
+        """``(model, history)`` of the run with these values of the axes."""
+        return self.runs[tuple(settings[name] for name in self.axes)]
+
     def final_losses(self, activation):
-        """``(len(lrs), len(hiddens))`` final losses; NaN where a run diverged."""
-        return np.array([[self.runs[(activation, lr, h)][1].final_loss if not
-                          self.runs[(activation, lr, h)][1].diverged else np.nan
-                          for h in self.hiddens] for lr in self.lrs])
+        """``(len(lr values), len(hidden values))`` final losses; NaN where a run diverged."""
+        return np.array([[np.nan if h.diverged else h.final_loss
+                          for h in (self.get(activation=activation, lr=lr, hidden=n)[1]
+                                    for n in self.axes["hidden"])] for lr in self.axes["lr"]])
+
+
+def train_runs(axes, **fixed):
+    """Train ``MLP(2, hidden, 2, activation, seed)`` with ``train`` for every combination of ``axes``.
+
+    ``fixed`` gives the settings that do not vary; any left out take the playground's
+    defaults. Returns :class:`Runs`.
+    """
+    unknown = (set(axes) | set(fixed)) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"train_runs: unknown settings {sorted(unknown)}; use {sorted(DEFAULTS)}")
+    X, y = xor_data()
+    runs = Runs({name: tuple(values) for name, values in axes.items()},
+                {k: v for k, v in {**DEFAULTS, **fixed}.items() if k not in axes})
+    for values in itertools.product(*runs.axes.values()):
+        s = runs.settings(values)
+        model = MLP(2, s["hidden"], 2, activation=s["activation"], seed=s["seed"])
+        runs.runs[values] = (model, train(model, X, y, lr=s["lr"], epochs=s["epochs"]))
+    return runs
 
 
 def train_grid(lrs=GRID_LRS, hiddens=GRID_HIDDENS, activations=ACTIVATIONS, epochs=500, seed=0):
-    """Train ``MLP(2, h, 2, act, seed)`` with ``train`` for every combination."""
-    X, y = xor_data()
-    grid = Grid(tuple(lrs), tuple(hiddens), tuple(activations), int(epochs), int(seed))
-    for act in grid.activations:
-        for lr in grid.lrs:
-            for h in grid.hiddens:
-                model = MLP(2, h, 2, activation=act, seed=seed)
-                grid.runs[(act, lr, h)] = (model, train(model, X, y, lr=lr, epochs=epochs))
-    return grid
+    """:func:`train_runs` over activation x learning rate x hidden size, as the landscape needs."""
+    return train_runs({"activation": activations, "lr": lrs, "hidden": hiddens}, epochs=epochs, seed=seed)
 
 
 class StaticPlayground:
     """The precomputed playground: sliders switching pictures in the browser.
 
+    One control per axis of the :class:`Runs` (toggle buttons for the activation,
+    a selection slider for the others). The pictures, each with its caption and
+    verdict, sit in nested ``Stack`` widgets, one level per axis, and every stack's
+    ``selected_index`` is ``jslink``-ed to its axis's control, so a static web page
+    switches pictures without a kernel.
+
     Attributes:
         widget: the ``VBox`` to display.
-        activation, lr, hidden: the selectors (ToggleButtons, SelectionSliders);
-            their ``index`` is linked to the stacks.
-        outer: the ``Stack`` over activations, whose children are Stacks over
-            learning rates, whose children are Stacks over hidden sizes, whose
-            children are ``Image`` widgets.
-        images: the ``Image`` widgets by ``(activation, lr, hidden)``.
+        controls: the control widgets by setting name.
+        outer: the outermost ``Stack``.
+        images, captions: the ``Image`` and ``HTML`` widgets by axis values.
         links: every ``jslink`` made.
-        caption: the HTML note saying when the pictures were computed.
-        grid: the :class:`Grid` of trained runs.
+        note: the HTML note saying what was precomputed, and how to retrain live.
+        runs: the :class:`Runs`.
     """
 
-    def __init__(self, grid, dpi=64, colors=48):
+    def __init__(self, runs, dpi=64, colors=48):
         import ipywidgets as w
-
-        self.grid = grid
-        style = {"description_width": "100px"}
-        self.activation = w.ToggleButtons(options=[(a, i) for i, a in enumerate(grid.activations)],
-                                          value=0, description="activation",
-                                          style={**style, "button_width": "70px"})
-        self.lr = w.SelectionSlider(options=[(f"{lr:g}", i) for i, lr in enumerate(grid.lrs)],
-                                    value=grid.lrs.index(0.5) if 0.5 in grid.lrs else 0,
-                                    description="learning rate", style=style, layout=w.Layout(width="420px"))
-        self.hidden = w.SelectionSlider(options=[(str(h), i) for i, h in enumerate(grid.hiddens)],
-                                        value=grid.hiddens.index(8) if 8 in grid.hiddens else 0,
-                                        description="hidden units", style=style, layout=w.Layout(width="420px"))
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(9.6, 3.3), dpi=dpi)
-        self.images = {}
-        self.links = []
-        lr_stacks = []
-        for act in grid.activations:
-            hidden_stacks = []
-            for lr in grid.lrs:
-                pictures = []
-                for h in grid.hiddens:
-                    model, history = grid.runs[(act, lr, h)]
-                    title = (plots.settings_text(lr, h, act, grid.epochs, grid.seed) + "\n"
-                             + plots.outcome_text(history, model))
-                    plots.playground_figure(model, history, title=title, fig=fig)
-                    image = w.Image(value=plots.figure_png(fig, colors=colors), format="png")
-                    self.images[(act, lr, h)] = image
-                    pictures.append(image)
-                stack = w.Stack(pictures, selected_index=self.hidden.index)
-                self.links.append(w.jslink((self.hidden, "index"), (stack, "selected_index")))
-                hidden_stacks.append(stack)
-            stack = w.Stack(hidden_stacks, selected_index=self.lr.index)
-            self.links.append(w.jslink((self.lr, "index"), (stack, "selected_index")))
-            lr_stacks.append(stack)
-        self.outer = w.Stack(lr_stacks, selected_index=0)
-        self.links.append(w.jslink((self.activation, "index"), (self.outer, "selected_index")))
-        n = len(self.images)
-        self.caption = w.HTML(
-            f"<div style='line-height:1.4'><b>Precomputed.</b> These {n} pictures were computed "
-            f"with autograd_lib when this book was built ({grid.epochs} epochs, seed {grid.seed}); "
-            f"the sliders only choose which one to show, and nothing is trained in your browser. "
-            f"To retrain live with any settings, run this page as a notebook (the launch button "
-            f"at the top of the page) and use the live playground.</div>")
-        self.widget = w.VBox([w.HBox([w.VBox([self.lr, self.hidden]), self.activation]),
-                              self.outer, self.caption])
+        self.runs = runs
+        self.controls = {name: _control(w, name, values) for name, values in runs.axes.items()}
+        self.images, self.captions, self.links = {}, {}, []
+        self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
+        self._colors = colors
+        self.outer = self._stack(w, ())
+        n, fixed = len(self.images), plots.settings_phrase(runs.fixed)
+        self.note = w.HTML(
+            f"<div style='line-height:1.4'><b>Precomputed.</b> These {n} runs ({fixed}) were "
+            f"trained with autograd_lib when this book was built; the controls only choose which "
+            f"one to show, and nothing is trained in your browser. To retrain live with any "
+            f"settings, run this page as a notebook (the launch button at the top of the page) "
+            f"and use the live playground.</div>")
+        self.widget = w.VBox([w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")),
+                              self.outer, self.note])
+
+    def _stack(self, w, values):
+        # One Stack level per axis, its children the next level; the last level holds pictures.
+        level = len(values)
+        if level == len(self.runs.axes):
+            return self._picture(w, values)
+        name = list(self.runs.axes)[level]
+        control = self.controls[name]
+        stack = w.Stack([self._stack(w, values + (v,)) for v in self.runs.axes[name]],
+                        selected_index=control.index)
+        self.links.append(w.jslink((control, "index"), (stack, "selected_index")))
+        return stack
+
+    def _picture(self, w, values):
+        model, history = self.runs.runs[values]
+        s = self.runs.settings(values)
+        title = plots.settings_text(s["lr"], s["hidden"], s["activation"], s["epochs"], s["seed"])
+        plots.playground_figure(model, history, title=title + "\n" + plots.outcome_text(history, model),
+                                fig=self._figure)
+        self.images[values] = w.Image(value=plots.figure_png(self._figure, colors=self._colors), format="png")
+        self.captions[values] = w.HTML(caption_html(history, model, **s))
+        return w.VBox([self.images[values], self.captions[values]])
 
     @property
     def nbytes(self):
@@ -310,19 +352,53 @@ class StaticPlayground:
         display(self.widget)
 
 
-def static_playground(lrs=GRID_LRS, hiddens=GRID_HIDDENS, activations=ACTIVATIONS, epochs=500, seed=0,
-                      grid=None, dpi=64, colors=48):
-    """A playground that works without a kernel: a precomputed grid of pictures.
+def _control(w, name, values):
+    default = values.index(DEFAULTS[name]) if DEFAULTS[name] in values else 0
+    options = [(f"{v:g}" if isinstance(v, float) else str(v), i) for i, v in enumerate(values)]
+    style = {"description_width": "100px"}
+    if name == "activation":
+        return w.ToggleButtons(options=options, value=default, description=SETTING_LABELS[name],
+                               style={**style, "button_width": "70px"})
+    return w.SelectionSlider(options=options, value=default, description=SETTING_LABELS[name],
+                             style=style, layout=w.Layout(width="360px"))
 
-    Trains every combination of ``lrs x hiddens x activations`` (or uses
-    ``grid``, a :class:`Grid` from :func:`train_grid`), renders each to a small
-    PNG and returns a :class:`StaticPlayground` whose sliders are linked to
-    ``Stack`` widgets in the browser (``jslink``), so they work on a static
-    web page.
+
+class StaticUnavailable:
+    """What :func:`static_playground` shows where ipywidgets has no ``Stack`` (Colab's 7.x)."""
+
+    def __init__(self):
+        import ipywidgets as w
+
+        self.widget = w.HTML(
+            "<div style='line-height:1.4'>The precomputed pictures of the book need ipywidgets 8, "
+            "and this Jupyter has an older version (Google Colab runs 7). You have a running "
+            "kernel here, though: the live playground does everything they do, with any settings."
+            "</div>")
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def static_playground(runs=None, dpi=64, colors=48, **axes):
+    """A playground that works without a kernel: precomputed pictures switched by sliders.
+
+    Give ``runs`` (from :func:`train_runs` or :func:`train_grid`) or the axes to train,
+    e.g. ``static_playground(seed=range(8), hidden=[2])``: each keyword with a list of
+    values is an axis, each with a single value is fixed. Returns a
+    :class:`StaticPlayground`, or a :class:`StaticUnavailable` note where ipywidgets is
+    older than 8 (it has no ``Stack``).
     """
-    if grid is None:
-        grid = train_grid(lrs, hiddens, activations, epochs, seed)
-    return StaticPlayground(grid, dpi=dpi, colors=colors)
+    import ipywidgets as w
+
+    if not hasattr(w, "Stack"):
+        return StaticUnavailable()
+    if runs is None:
+        varied = {k: tuple(v) for k, v in axes.items() if np.ndim(v) == 1 and len(v) > 1}
+        fixed = {k: (v[0] if np.ndim(v) == 1 else v) for k, v in axes.items() if k not in varied}
+        runs = train_runs(varied, **fixed)
+    return StaticPlayground(runs, dpi=dpi, colors=colors)
 
 
 def landscape_figure(grid, figsize=(9.6, 3.6), dpi=90):
@@ -332,14 +408,15 @@ def landscape_figure(grid, figsize=(9.6, 3.6), dpi=90):
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(grid.activations), figsize=figsize, dpi=dpi, squeeze=False,
+    fig, axes = plt.subplots(1, len(grid.axes["activation"]), figsize=figsize, dpi=dpi, squeeze=False,
                              layout="constrained")
     image = plots.draw_landscape(axes[0], grid)
     fig.colorbar(image, ax=axes[0].tolist(), label="final loss (log scale)")
-    fig.suptitle(f"Final loss after {grid.epochs} epochs (seed {grid.seed}); "
+    fig.suptitle(f"Final loss after {grid.fixed['epochs']} epochs (seed {grid.fixed['seed']}); "
                  f"cell text: correct of 4, 'nan' = diverged", fontsize=10)
     return fig
 
 
-__all__ = ["Playground", "xor_playground", "Grid", "train_grid", "StaticPlayground",
-           "static_playground", "landscape_figure", "verdict", "caption_html"]
+__all__ = ["Playground", "xor_playground", "Runs", "train_runs", "train_grid", "StaticPlayground",
+           "StaticUnavailable", "static_playground", "landscape_figure", "verdict", "still_falling",
+           "caption_html"]

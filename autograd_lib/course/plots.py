@@ -229,6 +229,14 @@ def settings_text(lr, hidden, activation, epochs, seed):
     return f"lr = {lr:.3g}, hidden = {hidden}, {activation}, {epochs} epochs, seed {seed}"
 
 
+def settings_phrase(settings):
+    """Some of a run's settings in words, e.g. ``{"epochs": 500, "seed": 0}`` -> "500 epochs, seed 0"."""
+    words = {"lr": lambda v: f"lr {v:g}", "hidden": lambda v: f"{v} hidden units",
+             "activation": str, "epochs": lambda v: f"{v} epochs", "seed": lambda v: f"seed {v}"}
+    return ", ".join(words[k](settings[k]) for k in ("activation", "lr", "hidden", "epochs", "seed")
+                     if k in settings)
+
+
 def outcome_text(history, model=None):
     """A short plain-text verdict on a run (the caption says more)."""
     if history.diverged:
@@ -301,33 +309,35 @@ def figure_png(fig, dpi=None, colors=None):
 def draw_landscape(axes, grid, vmin=None, vmax=None):
     """Final loss over learning rate x hidden size, one heatmap per activation.
 
-    ``grid`` is a :class:`~autograd_lib.playground.Grid`; ``axes`` holds one
-    Axes per activation in ``grid.activations``. Colour is the final loss on a
+    ``grid`` is a :class:`~autograd_lib.course.playground.Runs` over activation,
+    learning rate and hidden size (:func:`~autograd_lib.course.playground.train_grid`);
+    ``axes`` holds one Axes per activation. Colour is the final loss on a
     log scale; each cell shows the accuracy k/4; diverged runs are marked
     "nan". Returns the image artist of the last heatmap (for a colour bar).
     """
     from matplotlib.colors import LogNorm
 
-    table = {act: grid.final_losses(act) for act in grid.activations}
+    activations, lrs, hiddens = (grid.axes[k] for k in ("activation", "lr", "hidden"))
+    table = {act: grid.final_losses(act) for act in activations}
     finite = np.concatenate([t[np.isfinite(t)] for t in table.values()])
     vmin = vmin if vmin is not None else max(float(finite.min()), 1e-6)
     vmax = vmax if vmax is not None else float(finite.max())
     image = None
-    for ax, act in zip(np.ravel(axes), grid.activations):
+    for ax, act in zip(np.ravel(axes), activations):
         losses = table[act]
         shown = np.where(np.isfinite(losses), np.clip(losses, vmin, vmax), np.nan)
         image = ax.imshow(shown, origin="lower", cmap="viridis", aspect="auto",
                           norm=LogNorm(vmin=vmin, vmax=vmax))
-        for i, lr in enumerate(grid.lrs):
-            for j, h in enumerate(grid.hiddens):
-                hist = grid.runs[(act, lr, h)][1]
+        for i, lr in enumerate(lrs):
+            for j, h in enumerate(hiddens):
+                hist = grid.get(activation=act, lr=lr, hidden=h)[1]
                 label = "nan" if hist.diverged else f"{hist.correct[-1]}/{hist.n_samples}"
                 bright = np.isfinite(shown[i, j]) and np.log(shown[i, j] / vmin) > 0.6 * np.log(vmax / vmin)
                 ax.text(j, i, label, ha="center", va="center", fontsize=7,
                         color="black" if bright else "white")
-        ax.set_xticks(range(len(grid.hiddens)), [str(h) for h in grid.hiddens])
-        ax.set_yticks(range(len(grid.lrs)), [f"{lr:g}" for lr in grid.lrs])
+        ax.set_xticks(range(len(hiddens)), [str(h) for h in hiddens])
+        ax.set_yticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
         ax.set_xlabel("hidden units")
         ax.set_ylabel("learning rate")
-        ax.set_title(f"{act}: final loss after {grid.epochs} epochs", fontsize=10)
+        ax.set_title(f"{act}: final loss after {grid.fixed['epochs']} epochs", fontsize=10)
     return image

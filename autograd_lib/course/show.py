@@ -16,3 +16,15 @@ def source(*objects):
 
     code = "\n\n".join(inspect.getsource(o).rstrip() for o in objects)
     return Markdown(f"```python\n{code}\n```")
+
+
+def print_error(error, width=79):
+    """Print an exception as ``Type: message``, wrapped to ``width`` columns.
+
+    The chapters show the library's error messages this way, so that a long
+    message reads as a paragraph instead of one line running off the page.
+    """
+    import textwrap
+
+    print(textwrap.fill(f"{type(error).__name__}: {error}", width,
+                        subsequent_indent="  "))

@@ -13,8 +13,10 @@ import ipywidgets  # noqa: E402
 import traitlets  # noqa: E402
 
 from autograd_lib import MLP, train, xor_data  # noqa: E402
+from autograd_lib.course import plots  # noqa: E402
 from autograd_lib.course.playground import (  # noqa: E402
-    Playground, caption_html, static_playground, train_grid, verdict, xor_playground,
+    StaticUnavailable, caption_html, static_playground, still_falling, train_grid, train_runs,
+    verdict, xor_playground,
 )
 
 
@@ -64,6 +66,16 @@ def test_hidden_epochs_seed_and_activation_reach_the_model(pg):
     assert "hidden = 3, tanh, 250 epochs, seed 7" in pg.caption.value
 
 
+def test_the_seed_slider_changes_the_trained_weights(pg):
+    X, y = xor_data()
+    pg.seed.value = 3
+    expected = MLP(2, 8, 2, seed=3)
+    train(expected, X, y, lr=0.5, epochs=100)
+    for got, want in zip(pg.model.params, expected.params):
+        np.testing.assert_array_equal(got.data, want.data)
+    assert not np.array_equal(pg.model.W1.data, MLP(2, 8, 2, seed=0).W1.data)
+
+
 def test_retrain_button_trains_again_with_the_same_settings(pg):
     before = pg.history
     pg.retrain_button.click()
@@ -106,48 +118,102 @@ def test_errors_are_shown_not_raised(pg):
     assert "Error" in pg.caption.value and "learning rate must be positive" in pg.caption.value
 
 
-def test_a_learning_rate_too_large_is_called_out():
+def run(lr=0.5, hidden=8, epochs=500, seed=0, activation="relu"):
     X, y = xor_data()
-    model = MLP(2, 8, 2, seed=0)
-    history = train(model, X, y, lr=50, epochs=200)
-    kind, sentence = verdict(history, model)
-    assert kind == "worse" and "did not learn: final loss higher than at the start" in sentence
-    assert "dead" in sentence
+    model = MLP(2, hidden, 2, activation=activation, seed=seed)
+    return model, train(model, X, y, lr=lr, epochs=epochs)
 
 
-def test_dead_units_that_block_learning_say_stuck():
-    X, y = xor_data()
-    model = MLP(2, 2, 2, seed=0)
-    model.b1.data[...] = -10.0  # both units dead from the start
-    history = train(model, X, y, lr=0.5, epochs=100)
-    kind, sentence = verdict(history, model)
-    assert kind == "stuck" and "2 of 2 hidden ReLU units are dead" in sentence
-    assert "stuck" in caption_html(history, model, 0.5, 2, "relu", 100, 0)
+# Every kind of verdict, on runs the chapter quotes: (settings, kind, words in the sentence).
+VERDICTS = [
+    (dict(lr=1e12), "diverged", "diverged at epoch 2 (loss became nan)"),
+    (dict(lr=50, epochs=200), "worse", "did not learn: final loss higher than at the start"),
+    (dict(lr=10), "worse", "8 of 8 hidden ReLU units are dead"),
+    (dict(), "solved", "solved: 4/4 correct, final loss 0.002089."),
+    (dict(seed=1), "solved", "1 of 8 hidden ReLU units are dead"),
+    (dict(lr=0.00562), "learning", "still learning: 3/4 correct so far"),
+    (dict(lr=0.01), "learning", "(0.03% per epoch at the end, 0.4962 now)"),
+    (dict(lr=0.2, epochs=50), "learning", "still learning: 3/4 correct so far"),
+    (dict(lr=0.01, epochs=5000), "solved", "final loss 0.024788"),
+    (dict(hidden=2), "stuck", "stuck at 2/4: the loss has stopped falling (0.6932). 1 of 2"),
+    (dict(hidden=2, seed=1), "stuck", "All hidden units are alive: the run has settled in a flat"),
+    (dict(hidden=2, seed=2, activation="tanh"), "stuck", "stuck at 2/4"),
+]
 
 
-def test_playground_displays_itself():
-    assert callable(getattr(Playground, "_ipython_display_"))
+@pytest.mark.parametrize("settings, kind, words", VERDICTS)
+def test_the_verdict_of_each_kind(settings, kind, words):
+    model, history = run(**settings)
+    got, sentence = verdict(history, model)
+    assert (got, words in sentence) == (kind, True), sentence
 
 
-def test_static_playground_links_every_stack_to_its_selector():
-    sp = static_playground(lrs=(0.1, 0.5), hiddens=(2, 4, 8), activations=("relu", "tanh"), epochs=50)
+def test_slow_learning_is_not_called_stuck_even_with_dead_units():
+    model, history = run(lr=0.01)
+    assert int(plots.dead_units(model).sum()) == 2
+    assert still_falling(history) == pytest.approx(2.9e-4, rel=0.05)
+    assert verdict(history, model)[0] == "learning"
+
+
+def test_the_caption_colours_each_kind():
+    for settings, colour in [(dict(lr=50, epochs=200), "#b2182b"), (dict(hidden=2), "#b35806"),
+                             (dict(lr=0.01), "#1f4e9c"), (dict(), "#1a1a1a")]:
+        model, history = run(**settings)
+        s = {**dict(lr=0.5, hidden=8, activation="relu", epochs=500, seed=0), **settings}
+        assert f"color:{colour}" in caption_html(history, model, **s)
+
+
+def test_the_playground_shows_itself_as_its_widget(monkeypatch, pg):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda w: shown.append(w))
+    pg._ipython_display_()
+    assert shown == [pg.widget]
+
+
+def test_static_playground_links_every_stack_to_its_control():
+    sp = static_playground(activation=["relu", "tanh"], lr=[0.1, 0.5], hidden=[2, 4, 8], epochs=50)
     images = [w for w in _walk(sp.widget) if isinstance(w, ipywidgets.Image)]
     assert len(images) == len(sp.images) == 12
     assert {id(im) for im in images} == {id(im) for im in sp.images.values()}
-    # Stack of (activation) -> Stack of (lr) -> Stack of (hidden) -> Image
+    # Stack of (activation) -> Stack of (lr) -> Stack of (hidden) -> VBox(Image, caption)
     assert len(sp.outer.children) == 2
     assert all(len(s.children) == 2 for s in sp.outer.children)
-    assert all(len(t.children) == 3 and all(isinstance(i, ipywidgets.Image) for i in t.children)
-               for s in sp.outer.children for t in s.children)
+    assert all(len(t.children) == 3 for s in sp.outer.children for t in s.children)
     assert len(sp.links) == 1 + 2 + 4
-    sources = [(link.source[0], link.source[1]) for link in sp.links]
-    assert sources.count((sp.hidden, "index")) == 4 and sources.count((sp.lr, "index")) == 2
-    assert (sp.activation, "index") in sources
+    sources = [link.source for link in sp.links]
+    controls = sp.controls
+    assert sources.count((controls["hidden"], "index")) == 4
+    assert sources.count((controls["lr"], "index")) == 2
+    assert (controls["activation"], "index") in sources
     assert all(isinstance(link.target[0], ipywidgets.Stack) and link.target[1] == "selected_index"
                for link in sp.links)
     assert all(len(im.value) < 20_000 for im in sp.images.values())
-    assert "computed" in sp.caption.value and "when this book was built" in sp.caption.value
-    assert "launch button" in sp.caption.value
+    assert "trained with autograd_lib when this book was built" in sp.note.value
+    assert "50 epochs, seed 0" in sp.note.value and "launch button" in sp.note.value
+
+
+def test_each_static_picture_has_its_own_verdict():
+    sp = static_playground(lr=0.01, epochs=[50, 500, 5000])
+    captions = {values: c.value for values, c in sp.captions.items()}
+    assert "still learning" in captions[(50,)] and "still learning" in captions[(500,)]
+    assert "solved: 4/4" in captions[(5000,)]
+    assert "lr = 0.01, hidden = 8, relu, 5000 epochs, seed 0" in captions[(5000,)]
+
+
+def test_the_static_seed_slider_shows_each_seeds_run():
+    sp = static_playground(seed=range(3), hidden=2)
+    for seed in range(3):
+        model, history = sp.runs.get(seed=seed)
+        expected, expected_history = run(hidden=2, seed=seed)
+        np.testing.assert_array_equal(history.loss, expected_history.loss)
+        assert f"seed {seed}" in sp.captions[(seed,)].value
+
+
+def test_without_stack_the_static_playground_says_to_use_the_live_one(monkeypatch):
+    monkeypatch.delattr(ipywidgets, "Stack")
+    shown = static_playground(lr=[0.1, 0.5], epochs=10)
+    assert isinstance(shown, StaticUnavailable)
+    assert "ipywidgets 8" in shown.widget.value and "live playground" in shown.widget.value
 
 
 def _walk(widget):
@@ -158,8 +224,15 @@ def _walk(widget):
 
 
 def test_static_grid_uses_the_library_training():
-    grid = train_grid(lrs=(0.5,), hiddens=(8,), activations=("relu",), epochs=30)
+    grid = train_grid(lrs=(0.5, 50.0), hiddens=(8,), activations=("relu",), epochs=30)
     X, y = xor_data()
     expected = train(MLP(2, 8, 2, seed=0), X, y, lr=0.5, epochs=30)
-    np.testing.assert_array_equal(grid.runs[("relu", 0.5, 8)][1].loss, expected.loss)
-    assert grid.final_losses("relu").shape == (1, 1)
+    np.testing.assert_array_equal(grid.get(activation="relu", lr=0.5, hidden=8)[1].loss,
+                                  expected.loss)
+    losses = grid.final_losses("relu")
+    assert losses.shape == (2, 1) and losses[0, 0] == expected.final_loss
+
+
+def test_unknown_settings_are_refused():
+    with pytest.raises(TypeError, match=r"unknown settings \['lrs'\]"):
+        train_runs({"lrs": (0.1,)})
