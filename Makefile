@@ -31,9 +31,32 @@ lab: $(STAMP)
 workbook: $(STAMP)
 	$(BIN)/python -m autograd_lib.course.workbook make .
 
+# Two more environments the tests run the chapters in, built once and then reused: Google
+# Colab's runtime (tests/colab_runtime.txt, with Python 3.13 where this machine has one), and
+# Binder's (binder/postBuild over repo2docker's Notebook 7.4.7, tests/binder_base.txt).
+COLAB := .colab-venv
+BINDER := .binder-venv
+COLAB_PYTHON ?= $(firstword $(foreach p,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13),\
+	$(if $(shell $(p) -c 'print(1)' 2>/dev/null),$(p))) $(PYTHON))
+
+$(COLAB)/.installed: tests/colab_runtime.txt pyproject.toml
+	rm -rf $(COLAB)
+	$(COLAB_PYTHON) -m venv $(COLAB)
+	$(COLAB)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/colab_runtime.txt
+	$(COLAB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(BINDER)/.installed: tests/binder_base.txt binder/postBuild constraints.txt pyproject.toml
+	rm -rf $(BINDER)
+	$(PYTHON) -m venv $(BINDER)
+	$(BINDER)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/binder_base.txt
+	PATH="$(CURDIR)/$(BINDER)/bin:$$PATH" bash binder/postBuild
+	touch $@
+
 # The book first (its tests read _build/html), then the library tests, every notebook
-# through nbval (cells of one notebook stay on one worker: --dist loadfile) and the browser checks.
-test: book
+# through nbval (cells of one notebook stay on one worker: --dist loadfile), the chapters on
+# Colab's and Binder's versions, and the browser checks.
+test: book $(COLAB)/.installed $(BINDER)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
@@ -63,4 +86,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis $(COLAB) $(BINDER)

@@ -1,14 +1,23 @@
-# Setup: where autograd_lib is not installed (Colab, or any Jupyter without the course), install
-# it from the course repository's main branch, the branch the launch buttons open. Where it is
-# importable (make lab, Binder, the book build) this cell does nothing. A failed install stops here.
+# Setup: where the course's autograd_lib is not installed (Colab, or any
+# Jupyter without the course), install the release this book was built from.
+# Where it is (make lab, Binder, the book build) this cell does nothing. A
+# failed install stops here.
 import importlib
-import importlib.util
+import importlib.metadata
 import subprocess
 import sys
 
-if importlib.util.find_spec("autograd_lib") is None:
-    print("autograd_lib is not installed here: installing it from the course repository...")
+RELEASE = "0.2.0"
+try:
+    installed = importlib.metadata.version("backprop-from-scratch")
+except importlib.metadata.PackageNotFoundError:
+    print(f"Installing the course's autograd_lib {RELEASE}...")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "backprop-from-scratch @ git+https://github.com/backprop-from-scratch/backprop-from-scratch@main"],
+                    "backprop-from-scratch @ git+https://github.com/"
+                    f"backprop-from-scratch/backprop-from-scratch@v{RELEASE}"],
                    check=True)
     importlib.invalidate_caches()
+else:
+    if installed != RELEASE:
+        print(f"Note: autograd_lib {installed} is installed; this chapter was "
+              f"written for {RELEASE}.")

@@ -152,7 +152,10 @@ def test_repository_and_launch_buttons(config):
 def test_the_setup_cell_citation_and_footer_point_at_the_repository(config, citation, pyproject):
     url, branch = config["repository"]["url"], config["repository"]["branch"]
     setup = (ROOT / "notebooks" / "setup_cell.py").read_text(encoding="utf-8")
-    assert f'"{pyproject["project"]["name"]} @ git+{url}@{branch}"' in setup
+    owner_and_name = url.removeprefix("https://github.com/")
+    assert '"backprop-from-scratch @ git+https://github.com/"' in setup
+    assert f'f"{owner_and_name}@v{{RELEASE}}"' in setup
+    assert pyproject["project"]["name"] == "backprop-from-scratch" and branch == "main"
     assert citation["repository-code"] == url
     assert f'href="{url}/blob/{branch}/LICENSE"' in config["html"]["extra_footer"]
 
@@ -172,7 +175,7 @@ def test_binder_installs_from_constraints_txt_only():
     assert installs, "binder/postBuild installs nothing"
     for line in installs:
         assert "-c constraints.txt" in line
-    assert any('-e ".[course]"' in line for line in installs)
+    assert any('-e ".[reader]"' in line for line in installs)
     assert 'cd "$(dirname "$0")/.."' in script, "postBuild must run from the repository root"
     assert "==" not in script
 

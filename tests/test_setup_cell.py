@@ -1,12 +1,14 @@
 """The first cell of every chapter: notebooks/setup_cell.py.
 
-It must be the same in every chapter, do nothing where autograd_lib is importable (make lab,
-Binder, the book build, nbval), install exactly the course package from the repository and
-branch the launch buttons open where it is not (Colab), and never hide a failed install.
+It must be the same in every chapter and workbook chapter, do nothing where the course's
+distribution (backprop-from-scratch) is installed (make lab, Binder, the book build, nbval),
+install the release the book was built from where it is not (Colab), and never hide a failed
+install.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import subprocess
 import sys
@@ -17,9 +19,12 @@ import nbformat
 import pytest
 import yaml
 
+import autograd_lib
+
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_CELL = ROOT / "notebooks" / "setup_cell.py"
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+    (ROOT / "workbook").glob("[0-9][0-9]_*.ipynb"))
 
 
 def setup_code() -> str:
@@ -28,18 +33,18 @@ def setup_code() -> str:
 
 
 def expected_requirement() -> str:
-    """The pip requirement the cell must install: this project, from _config.yml's repository."""
+    """The pip requirement the cell must install: this project's release, from _config.yml's
+    repository, at the tag of the version the book was built from (shown in its footer)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    repo = config["repository"]
-    name = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
-    return f"{name} @ git+{repo['url']}@{repo['branch']}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return f"{project['name']} @ git+{config['repository']['url']}@v{project['version']}"
 
 
 def test_there_are_chapters():
     assert CHAPTERS, "no notebooks/NN_*.ipynb found: the setup-cell check has nothing to check"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+@pytest.mark.parametrize("path", CHAPTERS, ids=[f"{p.parent.name}/{p.name}" for p in CHAPTERS])
 def test_first_code_cell_is_the_setup_cell(path):
     nb = nbformat.read(path, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -66,46 +71,61 @@ class Recorder:
         return subprocess.CompletedProcess(args[0] if args else kwargs.get("args"), 0)
 
 
-def run_setup_cell(monkeypatch, *, importable: bool, run: Recorder) -> dict:
-    real_find_spec = importlib.util.find_spec
+def run_setup_cell(monkeypatch, *, installed: str | None, run: Recorder) -> dict:
+    """Run the cell with ``installed`` as the version of backprop-from-scratch (None: absent)."""
+    def version(name):
+        if name == "backprop-from-scratch" and installed is not None:
+            return installed
+        raise importlib.metadata.PackageNotFoundError(name)
 
-    def find_spec(name, *args, **kwargs):
-        if name == "autograd_lib" and not importable:
-            return None
-        return real_find_spec(name, *args, **kwargs)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(importlib.metadata, "version", version)
     monkeypatch.setattr(subprocess, "run", run)
     namespace: dict = {"__name__": "__main__"}
     exec(compile(setup_code(), str(SETUP_CELL), "exec"), namespace)
     return namespace
 
 
-def test_the_requirement_is_the_repository_and_branch_of_the_launch_buttons():
-    assert expected_requirement() in setup_code()
+def test_the_release_is_the_version_the_book_was_built_from():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert f'RELEASE = "{project["version"]}"' in setup_code()
+    assert project["version"] == autograd_lib.__version__
 
 
-def test_does_nothing_where_autograd_lib_is_importable(monkeypatch, capsys):
-    assert importlib.util.find_spec("autograd_lib") is not None
+def test_does_nothing_where_the_course_release_is_installed(monkeypatch, capsys):
     run = Recorder()
-    run_setup_cell(monkeypatch, importable=True, run=run)
+    run_setup_cell(monkeypatch, installed=autograd_lib.__version__, run=run)
     assert run.calls == []
     assert capsys.readouterr().out == "", "the cell must print nothing (nbval compares outputs)"
 
 
-def test_installs_the_course_package_where_autograd_lib_is_missing(monkeypatch, capsys):
+def test_installs_the_course_release_where_it_is_missing(monkeypatch, capsys):
     run = Recorder()
-    run_setup_cell(monkeypatch, importable=False, run=run)
+    run_setup_cell(monkeypatch, installed=None, run=run)
     assert run.calls == [(
         ([sys.executable, "-m", "pip", "install", "--quiet", expected_requirement()],),
         {"check": True},
     )]
-    assert "installing" in capsys.readouterr().out
+    assert "Installing the course's autograd_lib" in capsys.readouterr().out
+
+
+def test_the_unrelated_autograd_lib_on_pypi_does_not_count(monkeypatch):
+    # "autograd-lib" also installs a top-level autograd_lib; only our distribution counts.
+    assert importlib.util.find_spec("autograd_lib") is not None
+    run = Recorder()
+    run_setup_cell(monkeypatch, installed=None, run=run)
+    assert len(run.calls) == 1
+
+
+def test_another_version_of_the_course_is_named_not_replaced(monkeypatch, capsys):
+    run = Recorder()
+    run_setup_cell(monkeypatch, installed="0.1.0", run=run)
+    assert run.calls == []
+    assert "autograd_lib 0.1.0 is installed; this chapter was written for" in capsys.readouterr().out
 
 
 def test_a_failed_install_is_not_hidden(monkeypatch):
     command = [sys.executable, "-m", "pip", "install"]
     run = Recorder(error=subprocess.CalledProcessError(1, command))
     with pytest.raises(subprocess.CalledProcessError):
-        run_setup_cell(monkeypatch, importable=False, run=run)
+        run_setup_cell(monkeypatch, installed=None, run=run)
     assert len(run.calls) == 1
