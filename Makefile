@@ -75,15 +75,10 @@ bench: $(STAMP)
 mutants: $(STAMP)
 	$(BIN)/python scripts/mutants.py
 
-# Re-resolve every pin from pyproject.toml's extras (needs the package index).
-lock:
-	rm -rf .lock-venv
-	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e ".[course,test]"
-	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable; \
-	  .lock-venv/bin/python -m pip freeze --all | grep -E '^(pip|setuptools)=='; } > constraints.new
-	mv constraints.new constraints.txt
-	rm -rf .lock-venv
+# Re-resolve every pin from pyproject.toml's extras for the oldest supported Python, whatever
+# Python runs it (needs the package index; scripts/lock.py says how).
+lock: $(STAMP)
+	$(BIN)/python scripts/lock.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis $(COLAB) $(BINDER)

@@ -8,6 +8,8 @@ import datetime as dt
 import io
 import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from .toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+WORKFLOWS = sorted(WORKFLOW.parent.glob("*.yml"))
 BINDER = ROOT / "binder"
 
 
@@ -62,21 +65,44 @@ def only_on_push_to_main(condition: str) -> bool:
             and "github.event_name == 'push'" in condition)
 
 
-# --- the workflow ---------------------------------------------------------------------------
+# --- the workflows ---------------------------------------------------------------------------
 
-def test_workflow_runs_on_push_and_pull_request(workflow):
+def test_workflows_are_valid_for_github():
+    # GitHub's own schema for workflow files, as check-jsonschema ships it (no network).
+    found = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"),
+                            "--builtin-schema", "vendor.github-workflows",
+                            *map(str, WORKFLOWS)], capture_output=True, text=True)
+    assert found.returncode == 0, found.stdout + found.stderr
+
+
+def test_a_pull_request_is_tested_once(workflow):
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
-    assert "push" in triggers and "pull_request" in triggers
+    assert "pull_request" in triggers
+    # A push to a pull request's branch would run it a second time: pushes run on main only.
+    assert triggers["push"] == {"branches": ["main"]}
 
 
-def test_workflow_builds_with_make_book_and_python_311(workflow):
-    build = workflow["jobs"]["build"]
-    runs = [s["run"].strip() for s in steps(build) if "run" in s]
-    assert "make book" in runs, "CI must run the command README.md gives a new user"
-    python = [s["with"]["python-version"] for s in steps(build) if uses(s, "actions/setup-python")]
-    assert python == ["3.11"]
+def test_ci_runs_make_test_with_the_browser_checks_required(workflow):
+    test = workflow["jobs"]["test"]
+    runs = [s for s in steps(test) if "run" in s]
+    assert [s["run"].strip() for s in runs] == ["make test"], \
+        "CI must run the test command README.md gives a new user"
+    assert runs[0]["env"]["REQUIRE_BROWSER"] == "1"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make test" in readme
+    assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(encoding="utf-8"), re.M)
+
+
+def test_ci_has_the_oldest_python_as_python3_and_colabs_beside_it(workflow, pyproject):
+    setups = [s for s in steps(workflow["jobs"]["test"]) if uses(s, "actions/setup-python")]
+    assert len(setups) == 1
+    versions = setups[0]["with"]["python-version"].split()
+    oldest = pyproject["project"]["requires-python"].removeprefix(">=")
+    assert versions[-1] == oldest, "setup-python makes the last version listed python3"
+    assert "3.13" in versions, "the Colab-like environment wants Colab's Python"
+    assert setups[0]["with"]["cache"] == "pip"
     binder_python = load_yaml(BINDER / "environment.yml")["dependencies"]
-    assert "python=3.11" in binder_python, "Binder and CI must run the same Python"
+    assert f"python={oldest}" in binder_python, "Binder and CI must run the same Python"
 
 
 def test_make_book_uses_the_pins_and_fails_on_warnings():
@@ -90,15 +116,14 @@ def test_make_book_uses_the_pins_and_fails_on_warnings():
 
 
 def test_workflow_uploads_the_execution_reports_when_the_build_fails(workflow):
-    build = workflow["jobs"]["build"]
-    reports = [s for s in steps(build) if uses(s, "actions/upload-artifact")
+    reports = [s for s in steps(workflow["jobs"]["test"]) if uses(s, "actions/upload-artifact")
                and s["with"]["path"] == "_build/html/reports"]
     assert len(reports) == 1 and "failure()" in reports[0]["if"]
 
 
 def test_workflow_deploys_build_html_to_pages_only_from_main(workflow):
     jobs = workflow["jobs"]
-    pages = [s for s in steps(jobs["build"]) if uses(s, "actions/upload-pages-artifact")]
+    pages = [s for s in steps(jobs["test"]) if uses(s, "actions/upload-pages-artifact")]
     assert len(pages) == 1
     assert pages[0]["with"]["path"] == "_build/html"
     assert only_on_push_to_main(pages[0]["if"])
@@ -107,7 +132,7 @@ def test_workflow_deploys_build_html_to_pages_only_from_main(workflow):
                  if any(uses(s, "actions/deploy-pages") for s in steps(job))]
     assert deployers == ["deploy"]
     deploy = jobs["deploy"]
-    assert deploy["needs"] in ("build", ["build"])
+    assert deploy["needs"] in ("test", ["test"]), "only a tested book is published"
     assert only_on_push_to_main(deploy["if"])
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["concurrency"]["group"]
@@ -116,20 +141,36 @@ def test_workflow_deploys_build_html_to_pages_only_from_main(workflow):
     assert workflow["permissions"] == {"contents": "read"}
 
 
-def test_link_check_never_blocks_the_deploy(workflow):
-    jobs = workflow["jobs"]
-    linkcheck = [name for name, job in jobs.items()
-                 if any("linkcheck" in s.get("run", "") for s in steps(job))]
-    assert linkcheck, "no job checks the external links"
-    for name in linkcheck:
-        assert name not in ("build", "deploy")
-        assert jobs[name].get("continue-on-error") is True
-        needs = jobs["deploy"]["needs"]
-        assert name not in (needs if isinstance(needs, list) else [needs])
+# The first major of each action that runs on Node 24 (Node 20 actions stop working in 2026).
+NODE_24 = {"actions/checkout": 5, "actions/setup-python": 6, "actions/upload-artifact": 6,
+           "actions/upload-pages-artifact": 5, "actions/deploy-pages": 5}
 
 
-def test_workflow_is_not_machine_specific():
-    text = WORKFLOW.read_text(encoding="utf-8")
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_runs_on_node_24(path):
+    for job in load_yaml(path)["jobs"].values():
+        for step in steps(job):
+            if "uses" in step:
+                action, version = step["uses"].split("@")
+                assert action in NODE_24, f"{path.name}: is {action} on Node 24?"
+                assert int(version.removeprefix("v")) >= NODE_24[action], step["uses"]
+
+
+def test_links_are_checked_weekly_and_never_block(workflow):
+    links = load_yaml(WORKFLOW.parent / "linkcheck.yml")
+    triggers = links.get("on", links.get(True))
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert len(triggers["schedule"][0]["cron"].split()[4]) == 1, "once a week: one weekday"
+    job = links["jobs"]["linkcheck"]
+    assert job.get("continue-on-error") is True
+    assert any("--builder linkcheck" in s.get("run", "") for s in steps(job))
+    assert not any("linkcheck" in s.get("run", "") for j in workflow["jobs"].values()
+                   for s in steps(j)), "the link check must stay out of the test run"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_is_not_machine_specific(path):
+    text = path.read_text(encoding="utf-8")
     for local in ("/work/", "/home/", "/Users/", "C:\\", "self-hosted"):
         assert local not in text
 
@@ -206,15 +247,44 @@ def test_citation_cff_is_valid_1_2_0(citation, config):
     assert citation["type"] in ("software", "dataset")
     assert citation["authors"] == [{"name": config["author"]}]
     assert config["author"] == "The Backprop from Scratch authors"
-    # A string (the schema's date is a string), and a real date.
-    assert isinstance(citation["date-released"], str)
-    dt.date.fromisoformat(citation["date-released"])
     assert citation["license"] == "MIT"
     assert citation["title"] == config["title"]
 
 
-def test_one_version_everywhere(citation, pyproject):
-    assert str(citation["version"]) == pyproject["project"]["version"] == autograd_lib.__version__
+def test_the_version_is_written_in_one_place(citation, pyproject):
+    project = pyproject["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "autograd_lib.__version__"}
+    assert "version" not in citation and "date-released" not in citation
+    # Built from pyproject.toml, the distribution carries the library's version.
+    import importlib.metadata
+
+    assert importlib.metadata.version("backprop-from-scratch") == autograd_lib.__version__
+
+
+def test_packaging_metadata(pyproject):
+    build = pyproject["build-system"]["requires"]
+    assert build == ["setuptools>=77"], "an SPDX license expression needs setuptools 77"
+    project = pyproject["project"]
+    assert project["license"] == "MIT" and project["authors"]
+    oldest = project["requires-python"].removeprefix(">=")
+    assert f"Programming Language :: Python :: {oldest}" in project["classifiers"]
+    assert not any(c.startswith("License ::") for c in project["classifiers"]), \
+        "setuptools refuses licence classifiers beside an SPDX expression"
+    assert set(project["urls"]) == {"Book", "Source", "Issues"}
+
+
+def test_readme_links_the_book_and_shows_ci_binder_and_colab(config):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    repo = config["repository"]["url"].removeprefix("https://github.com/")
+    owner, name = repo.split("/")
+    assert f"https://{owner}.github.io/{name}/" in readme
+    assert f"https://github.com/{repo}/actions/workflows/book.yml/badge.svg" in readme
+    assert f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/workbook/01_tensors.ipynb" in readme
+    assert f"https://colab.research.google.com/github/{repo}/blob/main/workbook/01_tensors.ipynb" in readme
+    for workbook_chapter in re.findall(r"(workbook/\d\d_\w+\.ipynb)", readme):
+        assert (ROOT / workbook_chapter).exists(), workbook_chapter
 
 
 # --- the footer ------------------------------------------------------------------------------

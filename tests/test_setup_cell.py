@@ -37,7 +37,7 @@ def expected_requirement() -> str:
     repository, at the tag of the version the book was built from (shown in its footer)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return f"{project['name']} @ git+{config['repository']['url']}@v{project['version']}"
+    return f"{project['name']} @ git+{config['repository']['url']}@v{autograd_lib.__version__}"
 
 
 def test_there_are_chapters():
@@ -51,7 +51,7 @@ def test_first_code_cell_is_the_setup_cell(path):
     assert code_cells, f"{path.name} has no code cell"
     assert code_cells[0].source.rstrip("\n") == setup_code(), (
         f"the first code cell of {path.name} differs from notebooks/setup_cell.py; "
-        "copy it again (CONTRIBUTING.md, 'The setup cell')"
+        "run `make workbook`, which copies it into every chapter"
     )
     # The book is static and shows nothing for it to do; the notebook keeps it for Colab.
     assert "remove-cell" in code_cells[0].metadata.get("tags", [])
@@ -86,9 +86,8 @@ def run_setup_cell(monkeypatch, *, installed: str | None, run: Recorder) -> dict
 
 
 def test_the_release_is_the_version_the_book_was_built_from():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert f'RELEASE = "{project["version"]}"' in setup_code()
-    assert project["version"] == autograd_lib.__version__
+    assert f'RELEASE = "{autograd_lib.__version__}"' in setup_code(), \
+        "run `make workbook`: it writes the library's version into the setup cell"
 
 
 def test_does_nothing_where_the_course_release_is_installed(monkeypatch, capsys):

@@ -11,7 +11,9 @@ edition of a chapter is the same notebook with
 * every output and execution count cleared, and a note on how to work through it at the top.
 
 Cell ids stay those of the complete edition. ``python -m autograd_lib.course.workbook make .``
-(``make workbook``) writes ``workbook/NN_*.ipynb`` from ``notebooks/NN_*.ipynb``; ``... start``
+(``make workbook``) first writes ``notebooks/setup_cell.py``, with the release set to
+``autograd_lib.__version__`` (the one place the version is written by hand), into the first code
+cell of every chapter, then ``workbook/NN_*.ipynb`` from ``notebooks/NN_*.ipynb``. ``... start``
 (``make lab``) copies them into the reader's own folder without overwriting their work.
 """
 
@@ -128,6 +130,34 @@ def workbook_edition(nb, stem):
     return book
 
 
+RELEASE_LINE = re.compile(r'^RELEASE = "[^"]*"$', re.M)
+
+
+def sync_setup_cells(source_dir):
+    """Set the setup cell's release to this version and make it every chapter's first code cell.
+
+    Returns the chapters that changed. The cell is the file's text without its final newline.
+    """
+    import nbformat
+
+    from .. import __version__
+
+    setup = Path(source_dir) / "setup_cell.py"
+    text, found = RELEASE_LINE.subn(f'RELEASE = "{__version__}"', setup.read_text())
+    if found != 1:
+        raise ValueError(f"{setup}: expected one line RELEASE = \"...\", found {found}")
+    setup.write_text(text)
+    changed = []
+    for path in sorted(Path(source_dir).glob(CHAPTER_PATTERN)):
+        nb = nbformat.read(path, as_version=4)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        if first.source != text.rstrip("\n"):
+            first.source = text.rstrip("\n")
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
 def make_workbook(source_dir, out_dir):
     """Write the workbook edition of every chapter in ``source_dir`` to ``out_dir``."""
     import nbformat
@@ -160,13 +190,16 @@ def start_work(workbook_dir, work_dir):
 USAGE = """usage: python -m autograd_lib.course.workbook make ROOT
        python -m autograd_lib.course.workbook start ROOT WORK_DIR
 
-make   writes ROOT/workbook/NN_*.ipynb from ROOT/notebooks/NN_*.ipynb
+make   sets the setup cell of ROOT/notebooks/NN_*.ipynb to notebooks/setup_cell.py at this
+       version, then writes ROOT/workbook/NN_*.ipynb from them
 start  copies the workbook chapters that WORK_DIR lacks into it, never overwriting one"""
 
 
 def main(argv):
     if len(argv) == 2 and argv[0] == "make":
         root = Path(argv[1])
+        for chapter in sync_setup_cells(root / "notebooks"):
+            print(f"updated the setup cell of {chapter}")
         for target in make_workbook(root / "notebooks", root / "workbook"):
             print(f"wrote {target}")
     elif len(argv) == 3 and argv[0] == "start":

@@ -16,7 +16,8 @@ import pytest
 
 from autograd_lib.course.checks import TASKS
 from autograd_lib.course.workbook import (BEGIN, END, make_workbook, solution_regions, stub_source,
-                                          task_cells, task_function, without_markers)
+                                          sync_setup_cells, task_cells, task_function,
+                                          without_markers)
 
 from .running import CHAPTERS, NOTEBOOKS, WORKBOOK
 
@@ -155,3 +156,25 @@ def test_make_lab_opens_the_readers_copy_of_the_workbook():
     assert "-m autograd_lib.course.workbook start . my-work" in recipe
     assert "jupyter lab my-work/01_tensors.ipynb" in recipe
     assert "my-work/" in (WORKBOOK.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_make_workbook_writes_the_version_into_every_chapters_setup_cell(tmp_path):
+    import autograd_lib
+
+    (tmp_path / "setup_cell.py").write_text('import sys\nRELEASE = "0.0.1"\nprint(RELEASE)\n')
+    stale = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01"),
+                                            nbformat.v4.new_code_cell("old setup"),
+                                            nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(stale, tmp_path / "01_a.ipynb")
+    assert sync_setup_cells(tmp_path) == [tmp_path / "01_a.ipynb"]
+    cell = f'import sys\nRELEASE = "{autograd_lib.__version__}"\nprint(RELEASE)'
+    assert (tmp_path / "setup_cell.py").read_text() == cell + "\n"
+    nb = nbformat.read(tmp_path / "01_a.ipynb", as_version=4)
+    assert [c.source for c in nb.cells] == ["# 01", cell, "x = 1"]
+    assert sync_setup_cells(tmp_path) == [], "an up-to-date chapter is not rewritten"
+
+
+def test_a_setup_cell_without_its_release_line_is_refused(tmp_path):
+    (tmp_path / "setup_cell.py").write_text("import sys\n")
+    with pytest.raises(ValueError, match='one line RELEASE = "..."'):
+        sync_setup_cells(tmp_path)
