@@ -8,6 +8,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: book test lab workbook notebooks bench mutants lock clean
 
+# The caches and temporary files of the build and the tests stay in _build/.cache, which git
+# ignores: nothing is written to HOME or /tmp, and a HOME that cannot be written is no problem
+# (matplotlib's warning about one would otherwise fail the build).
+CACHE := $(CURDIR)/_build/.cache
+IN_REPO := MPLCONFIGDIR=$(CACHE)/matplotlib IPYTHONDIR=$(CACHE)/ipython \
+	JUPYTER_CONFIG_DIR=$(CACHE)/jupyter/config JUPYTER_DATA_DIR=$(CACHE)/jupyter/data \
+	JUPYTER_RUNTIME_DIR=$(CACHE)/jupyter/runtime XDG_CACHE_HOME=$(CACHE) TMPDIR=$(CACHE)/tmp
+
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools
@@ -15,9 +23,19 @@ $(STAMP): pyproject.toml constraints.txt
 		-c constraints.txt -e ".[course,test]"
 	touch $@
 
-# Every chapter is executed during the build; any warning or cell error fails it.
+# Every chapter is executed during the build; any warning or cell error fails it. A build that
+# did not finish (interrupted, or failed) leaves pages Sphinx would take as done next time, and
+# a search index without them, so the next build after one starts from nothing.
+BOOK_DONE := _build/.book-complete
+
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@if [ -e _build/html ] && [ ! -e $(BOOK_DONE) ]; then \
+		echo "The last build did not finish: building the whole book again."; \
+		rm -rf _build/html _build/.doctrees _build/jupyter_execute; fi
+	rm -f $(BOOK_DONE)
+	mkdir -p $(CACHE)/tmp
+	$(IN_REPO) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	touch $(BOOK_DONE)
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 # Your work lives in my-work/ (git ignores it): chapters missing there are copied from the
@@ -57,13 +75,15 @@ $(BINDER)/.installed: tests/binder_base.txt binder/postBuild constraints.txt pyp
 # through nbval (cells of one notebook stay on one worker: --dist loadfile), the chapters on
 # Colab's and Binder's versions, and the browser checks.
 test: book $(COLAB)/.installed $(BINDER)/.installed
-	$(BIN)/python -m pytest -n 2 --dist loadfile \
+	mkdir -p $(CACHE)/tmp
+	$(IN_REPO) $(BIN)/python -m pytest -n 2 --dist loadfile \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 # Re-run every chapter and store its outputs (nbval compares later runs with them), then
 # make the workbook from the chapters again.
 notebooks: $(STAMP)
-	$(BIN)/python scripts/run_notebooks.py
+	mkdir -p $(CACHE)/tmp
+	$(IN_REPO) $(BIN)/python scripts/run_notebooks.py
 	$(BIN)/python -m autograd_lib.course.workbook make .
 
 bench: $(STAMP)
@@ -73,7 +93,8 @@ bench: $(STAMP)
 # Plant each of a list of small bugs in a copy of the library, one at a time, and check that
 # the unit tests fail on every one (scripts/mutants.py holds the list).
 mutants: $(STAMP)
-	$(BIN)/python scripts/mutants.py
+	mkdir -p $(CACHE)/tmp
+	$(IN_REPO) $(BIN)/python scripts/mutants.py
 
 # Re-resolve every pin from pyproject.toml's extras for the oldest supported Python, whatever
 # Python runs it (needs the package index; scripts/lock.py says how).

@@ -43,6 +43,19 @@ def test_every_toc_file_is_built_and_only_those(built):
     assert chapters_built == set(CHAPTERS)
 
 
+def test_the_search_index_covers_every_page(built):
+    # Sphinx's searchindex.js is `Search.setIndex({...})` around one JSON object.
+    import json
+
+    text = (built / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    assert sorted(index["docnames"]) == sorted(PAGES)
+    for file in PAGES:
+        words = index["titles"][index["docnames"].index(file)]
+        assert words, f"{file} has no title in the search index"
+    assert "matmul" in index["terms"], "the API page's words are searchable"
+
+
 def test_five_chapters():
     assert len(CHAPTERS) == 5
 

@@ -304,22 +304,26 @@ def test_jupyter_book_loads_the_footer_extension(config):
 
 def test_footer_shows_licences_version_and_build_date(config, tmp_path, monkeypatch):
     """A one-page Sphinx build with the book's theme, footer and extension (not the book)."""
-    from sphinx.application import Sphinx
+    from sphinx.testing.util import SphinxTestApp
 
     monkeypatch.syspath_prepend(str(ROOT / "book" / "_ext"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "conf.py").write_text("")
     (tmp_path / "src" / "index.rst").write_text("Title\n=====\n\nText.\n")
     warnings = io.StringIO()
-    app = Sphinx(str(tmp_path / "src"), None, str(tmp_path / "out"), str(tmp_path / "doctrees"),
-                 "html", status=None, warning=warnings, freshenv=True, confoverrides={
-                     "extensions": ["course_build_info"],
-                     "html_theme": "sphinx_book_theme",
-                     "html_theme_options": {"extra_footer": config["html"]["extra_footer"]},
-                 })
-    app.build()
+    app = SphinxTestApp("html", srcdir=tmp_path / "src", builddir=tmp_path / "out",
+                        status=io.StringIO(), warning=warnings, freshenv=True, confoverrides={
+                            "extensions": ["course_build_info"],
+                            "html_theme": "sphinx_book_theme",
+                            "html_theme_options": {"extra_footer": config["html"]["extra_footer"]},
+                        })
+    try:
+        app.build()
+    finally:
+        app.cleanup()  # Sphinx registers nodes for the whole process; a later app warns
     assert warnings.getvalue() == ""
-    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "html" / "index.html").read_text(encoding="utf-8")
     footer = re.search(r'<div class="extra_footer">(.*?)</div>', html, re.S).group(1)
     text = " ".join(re.sub(r"<[^>]+>", " ", footer).split())
     assert "MIT licence" in text and "CC BY 4.0" in text
