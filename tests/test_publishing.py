@@ -336,7 +336,17 @@ def test_build_date_defaults_to_today_in_utc(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     import course_build_info
 
-    assert course_build_info.build_date() == dt.datetime.now(dt.timezone.utc).date().isoformat()
+    class Frozen(dt.datetime):
+        """23:30 UTC on 1 March, when it is already 2 March two hours east of Greenwich."""
+
+        @classmethod
+        def now(cls, tz=None):
+            instant = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.timezone.utc)
+            east = dt.timezone(dt.timedelta(hours=2))
+            return instant.astimezone(tz) if tz else instant.astimezone(east).replace(tzinfo=None)
+
+    monkeypatch.setattr(course_build_info.dt, "datetime", Frozen)
+    assert course_build_info.build_date() == "2026-03-01"
 
 
 # --- internal links and cross-references -----------------------------------------------------
@@ -362,6 +372,14 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|#)", re.I)
 
 def doc_name(path: Path) -> str:
     return str(path.relative_to(ROOT).with_suffix(""))
+
+
+def test_the_book_never_reads_the_environments_or_the_build(config):
+    # Sphinx would otherwise read every Markdown file of the packages installed there.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    made = set(re.findall(r"^(?:VENV|COLAB|BINDER) := (\S+)$", makefile, re.M))
+    assert made == {".venv", ".colab-venv", ".binder-venv"}
+    assert made | {"_build", "my-work", "workbook"} <= set(config["exclude_patterns"])
 
 
 def test_every_toc_entry_exists():
