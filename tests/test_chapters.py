@@ -76,3 +76,61 @@ def test_a_markdown_solution_is_folded_in_the_book(path):
     for c in nb.cells:
         if c.cell_type == "markdown" and "solution" in c.metadata.get("tags", []):
             assert re.match(r"```\{admonition\}[^\n]*\n:class: dropdown", c.source), c.id
+
+
+def markdown(path):
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def bibliography():
+    """{key: the link a chapter gives for it (its DOI, else its URL, else None)}."""
+    works = {}
+    text = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    for key, body in re.findall(r"^@\w+\{(\w+),(.*?)^\}", text, re.M | re.S):
+        doi = re.search(r"^\s*doi\s*=\s*\{([^}]+)\}", body, re.M)
+        url = re.search(r"^\s*url\s*=\s*\{([^}]+)\}", body, re.M)
+        works[key] = (f"https://doi.org/{doi.group(1)}" if doi else url.group(1) if url else None)
+    return works
+
+
+SOURCE_SECTION = "../book/references.md#the-source-chapter"
+WORKS_CITED = "../book/references.md#works-cited"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+def test_citations_are_links_that_read_in_jupyterlab_too(path):
+    # jupyterlab-myst does not resolve {cite} roles: a reader would see a raw key and a warning.
+    text = markdown(path)
+    assert "{cite}" not in text, f"{path.name}: cite as [Author, year](DOI or URL)"
+    known = {link for link in bibliography().values() if link}
+    # A Markdown link target: <anything but >> (a URL with parentheses), or no spaces and no ")".
+    for target in re.findall(r"\]\((<[^>]+>|[^)\s]+)\)", text):
+        link = target.strip("<>")
+        if not link.startswith(("https://doi.org/", "https://jmlr.org/",
+                                "https://proceedings.mlr.press/")):
+            continue
+        assert link in known, f"{path.name}: {link} is not a DOI or URL in book/references.bib"
+
+
+def test_every_work_in_the_bibliography_is_cited():
+    text = "\n".join(markdown(p) for p in CHAPTERS) + "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md"))
+    for key, link in bibliography().items():
+        assert (link and link in text) or f"{{cite}}`{key}`" in text, f"{key} is never cited"
+    assert WORKS_CITED.split("#")[1] == re.sub(
+        r"\W+", "-", "Works cited".lower()), "the heading the links point at"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+def test_a_chapter_links_the_c_chapter_where_it_first_mentions_it(path):
+    text = markdown(path)
+    first = re.search(r"C (library|chapter)", text)
+    if first is None:
+        return
+    link = text.find(f"]({SOURCE_SECTION})", first.start())
+    assert 0 <= link - first.start() < 80, (
+        f"{path.name}: the first mention of the C chapter, "
+        f"{text[first.start():first.start() + 60]!r}, does not link to what it is ({SOURCE_SECTION})")
+    headings = (ROOT / "book" / "references.md").read_text(encoding="utf-8")
+    assert "\n## The source chapter\n" in headings and "\n## Works cited\n" in headings
