@@ -197,13 +197,16 @@ class Contribution:
 
     ``slot`` is the input position, ``node`` the input's node, ``grad`` the array
     sent (the input's shape), and ``added`` says whether it was added (``+=``) to an
-    adjoint the input already had: the second use of a tensor used twice.
+    adjoint the input already had: the second use of a tensor used twice. ``total``
+    is the input's adjoint just after this contribution, which for ``matmul(x, x)``
+    differs between its two contributions to ``x``.
     """
 
     slot: int
     node: int
     grad: np.ndarray
     added: bool
+    total: np.ndarray = field(repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,20 +266,22 @@ def backward_steps(loss, tape=None):
         entry = tape.entries[i]
         dout = adjoints.get(graph.value_node(i))
         contributions = [] if dout is None else _contributions(graph, entry, dout, adjoints)
-        for c in contributions:
-            adjoints[c.node] = adjoints[c.node] + c.grad if c.added else c.grad
         steps.append(Step(graph, i, dout, tuple(contributions), dict(adjoints)))
     return steps
 
 
 def _contributions(graph, entry, dout, adjoints):
     # Like backward: nothing for an input that needs no gradient, even if a rule returned one.
+    # Adds each contribution into ``adjoints`` as it goes, so a second use in the same entry
+    # (matmul(x, x)) is added to the first.
     sent = []
     for slot, (t, g) in enumerate(zip(entry.inputs, apply_vjp(entry, dout))):
         if g is None or not t.requires_grad:
             continue
         node = graph.node_of(t)
-        sent.append(Contribution(slot, node, g.copy(), node in adjoints or any(c.node == node for c in sent)))
+        added = node in adjoints
+        adjoints[node] = adjoints[node] + g if added else g.copy()
+        sent.append(Contribution(slot, node, g.copy(), added, adjoints[node]))
     return sent
 
 
@@ -526,7 +531,7 @@ def step_caption(step):
     if step.skipped:
         return (f"{head}: its output {out.label} has no adjoint, because it does not lead to the loss, "
                 f"so backward skips it.")
-    sent = [_sent_words(graph.nodes[c.node], c, step) for c in step.contributions]
+    sent = [_sent_words(graph.nodes[c.node], c) for c in step.contributions]
     receivers = {c.slot for c in step.contributions}
     idle = [graph.nodes[e.src].label for e in graph.inputs_of(step.entry) if e.slot not in receivers]
     words = f"{head}: dout {_array_words(step.dout, out)} arrives from {out.label}"
@@ -560,13 +565,12 @@ def caption_html(steps, number):
             f"{html.escape(step_caption(step))}<br>{html.escape(leaves_caption(step))}</div>")
 
 
-def _sent_words(node, contribution, step):
+def _sent_words(node, contribution):
     words = f"d{node.label} {_array_words(contribution.grad, node)} to {node.label}"
     if not contribution.added:
         return words
     if node.is_scalar:
-        total = step.adjoints[contribution.node][0, 0]
-        return words + f", added (+=) to the adjoint it already had: now {total:.3g}"
+        return words + f", added (+=) to the adjoint it already had: now {contribution.total[0, 0]:.3g}"
     return words + ", added (+=) to the adjoint it already had"
 
 
