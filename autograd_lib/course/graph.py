@@ -15,6 +15,7 @@ matplotlib and ipywidgets are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import functools
 import html
 import time
 from dataclasses import dataclass, field
@@ -368,19 +369,33 @@ def graph_figure(graph, step=None, grads=None, fig=None, dpi=80):
     Each layout step is ``COLUMN_INCHES`` wide and ``ROW_INCHES`` tall, so the XOR
     network's graph (7 columns, 3 rows) is 8.6 x 2.6 inches, 690 x 205 pixels at
     the default ``dpi``. ``fig``: a Figure to clear and reuse (faster than a new one).
+    A new Figure shows itself as a PNG when it ends a notebook cell, with or without
+    pyplot's inline backend, and appears only there: pyplot does not hold it.
     """
-    from matplotlib.figure import Figure
-
     xs, ys = [n.x for n in graph.nodes], [n.y for n in graph.nodes]
     size = ((max(xs, default=0) - min(xs, default=0) + 1.2) * COLUMN_INCHES,
             (max(ys, default=0) - min(ys, default=0) + 1.2) * ROW_INCHES)
     if fig is None:
-        fig = Figure(figsize=size, dpi=dpi)
+        fig = _picture_class()(figsize=size, dpi=dpi)
     else:
         fig.clear()
         fig.set_size_inches(*size)
     draw_graph(fig.add_axes((0, 0, 1, 1)), graph, step, grads)
     return fig
+
+
+@functools.cache
+def _picture_class():
+    # Made on first use, so that importing this module does not import matplotlib.
+    from matplotlib.figure import Figure
+
+    class GraphFigure(Figure):
+        """A Figure that IPython displays as its PNG: a cell can end with it, no pyplot needed."""
+
+        def _repr_png_(self):
+            return plots.figure_png(self)
+
+    return GraphFigure
 
 
 def _inches_per_step(ax):

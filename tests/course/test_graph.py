@@ -286,6 +286,17 @@ def test_the_last_step_draws_every_parameters_gradient_as_filled(xor):
     assert (x.x, x.y) not in badges  # the data needs no gradient
 
 
+def test_a_graph_figure_shows_itself_as_a_png_where_a_notebook_cell_ends_with_it(xor):
+    from IPython.core.formatters import DisplayFormatter
+
+    _, _, tape = xor
+    fig = g.graph_figure(g.graph_of(tape), dpi=100)
+    data, _ = DisplayFormatter().format(fig)
+    assert data["image/png"][:4] == b"\x89PNG"
+    assert data["image/png"] == plots.figure_png(fig)
+    assert tuple(fig.get_size_inches() * 100) == pytest.approx((864, 256))
+
+
 def test_a_step_marks_the_filled_adjoints_and_labels_what_it_sends(xor):
     model, loss, tape = xor
     step = g.backward_steps(loss, tape)[3]
