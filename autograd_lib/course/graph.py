@@ -557,27 +557,46 @@ def step_caption(step):
     return words + (f". Filled now: {', '.join(fresh)}." if fresh else ".")
 
 
-def leaves_caption(step):
+def leaves_caption(step, later=()):
     """Which leaves that need a gradient have one after ``step``, in words.
 
-    For example ``"Leaf gradients filled: W2, b2; still empty: W1, b1."``
+    For example ``"Leaf gradients filled: W2, b2; still empty: W1, b1."``. ``later``:
+    the steps after this one. A filled leaf that one of them still adds to (a tensor
+    used twice, when only one use has been walked) is said to be not final yet, e.g.
+    ``"Leaf gradients filled: x; not final yet: x (entry 0 adds to it later)."``
     """
     graph = step.graph
     leaves = graph.needs_grad()
     if not leaves:
         return "No leaf needs a gradient."
-    filled = [graph.nodes[i].label for i in leaves if i in step.adjoints]
+    filled = [i for i in leaves if i in step.adjoints]
     empty = [graph.nodes[i].label for i in leaves if i not in step.adjoints]
-    if not empty:
-        return f"Leaf gradients filled: {', '.join(filled)} (all of them)."
-    return f"Leaf gradients filled: {', '.join(filled) or 'none yet'}; still empty: {', '.join(empty)}."
+    adders = {}
+    for s in later:
+        for c in s.contributions:
+            if c.node in filled and s.entry not in adders.setdefault(c.node, []):
+                adders[c.node].append(s.entry)
+    words = f"Leaf gradients filled: {', '.join(graph.nodes[i].label for i in filled) or 'none yet'}"
+    pending = [f"{graph.nodes[i].label} ({_entries_words(adders[i])} to it later)" for i in filled if adders.get(i)]
+    if not empty and not pending:
+        return words + " (all of them)."
+    if pending:
+        words += f"; not final yet: {', '.join(pending)}"
+    if empty:
+        words += f"; still empty: {', '.join(empty)}"
+    return words + "."
+
+
+def _entries_words(entries):
+    return f"entry {entries[0]} adds" if len(entries) == 1 else f"entries {_join([str(e) for e in entries])} add"
 
 
 def caption_html(steps, number):
     """The caption under the picture of ``steps[number]``: its number, :func:`step_caption`, the leaves."""
     step = steps[number]
+    leaves = leaves_caption(step, steps[number + 1:])
     return (f"<div style='line-height:1.4'><b>Step {number} of {len(steps) - 1}.</b> "
-            f"{html.escape(step_caption(step))}<br>{html.escape(leaves_caption(step))}</div>")
+            f"{html.escape(step_caption(step))}<br>{html.escape(leaves)}</div>")
 
 
 def _sent_words(node, contribution):
@@ -691,8 +710,9 @@ class StaticStepper:
 
 
 def _step_slider(w, steps):
+    # 360 px, as the playground's sliders: with its label and readout it fits a phone's column.
     return w.IntSlider(value=0, min=0, max=len(steps) - 1, description="step", continuous_update=True,
-                       layout=w.Layout(width="420px"))
+                       layout=w.Layout(width="360px"))
 
 
 def backward_stepper(loss_or_steps, tape=None, dpi=80):

@@ -328,6 +328,20 @@ def test_a_tensor_used_twice_by_the_walked_op_is_told_its_running_total():
     assert last.adjoint(x)[0, 0] == 6 * 3.0 - 4
 
 
+def test_a_leaf_that_a_later_step_still_adds_to_is_not_called_final():
+    x = Tensor([[3.0]], requires_grad=True, name="x", dtype=np.float64)
+    a, b = (Tensor([[v]], name=n, dtype=np.float64) for v, n in ((3.0, "a"), (-4.0, "b")))
+    with Tape() as tape:  # entries 0 and 2 read x
+        loss = add_bias(matmul(matmul(x, x), a), matmul(x, b))
+    steps = g.backward_steps(loss, tape)
+    captions = [g.leaves_caption(s, steps[k + 1:]) for k, s in enumerate(steps)]
+    assert captions == ["Leaf gradients filled: none yet; still empty: x."] * 2 + [
+        "Leaf gradients filled: x; not final yet: x (entry 0 adds to it later)."] * 2 + [
+        "Leaf gradients filled: x (all of them)."]
+    assert captions[2] in g.caption_html(steps, 2)
+    assert g.leaves_caption(steps[2]) == "Leaf gradients filled: x (all of them)."  # no later steps given
+
+
 def test_after_backward_each_gradient_shows_under_its_tensor():
     x, w, b = (Tensor([[v]], requires_grad=True, name=n) for v, n in ((2.0, "x"), (-1.5, "w"), (4.0, "b")))
     with Tape() as tape:
