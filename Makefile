@@ -89,6 +89,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_playground.py
+	$(BIN)/python benchmarks/bench_graph.py
 
 # Plant each of a list of small bugs in a copy of the library, one at a time, and check that
 # the unit tests fail on every one (scripts/mutants.py holds the list).

@@ -193,6 +193,43 @@ def test_static_playground_sliders_switch_pictures_and_captions_in_the_browser(b
         assert page.blocked == [] and page.errors == []
 
 
+# The chapters that step backward through a tape with a precomputed slider: the XOR network's
+# tape (6 entries, 7 steps) and that of f(x) = 3x^2 - 4x + 5 (5 entries, 6 steps).
+STEPPERS = {"notebooks/02_tape": 7, "notebooks/03_vjps": 6}
+
+
+@pytest.mark.parametrize("file, steps", STEPPERS.items())
+def test_stepper_pages_embed_one_precomputed_stepper_and_leave_the_live_one_out(built, file, steps):
+    models = [m["model_name"] for m in widget_state(built, file).values()]
+    # A slider linked to two stacks, one of pictures and one of captions ...
+    assert models.count("StackModel") == models.count("LinkModel") == 2
+    assert models.count("IntSliderModel") == 2  # ... and the live stepper's, stored but not shown
+    # One picture per step, and the live stepper's first one.
+    assert models.count("ImageModel") == steps + 1
+    code = "".join(visible_text(page_html(built, file)).split())  # highlighting spaces out tokens
+    assert "static_stepper(steps)" in code and "backward_stepper(steps)" not in code
+
+
+@pytest.mark.parametrize("file, steps", STEPPERS.items())
+def test_static_step_slider_changes_the_picture_and_caption_in_the_browser(built, file, steps):
+    with offline_page() as page:
+        page.goto((built / f"{file}.html").as_uri(), wait_until="load")
+        page.locator(".widget-slider").first.wait_for(timeout=30_000)
+        shown = [page.evaluate(SHOWN)]
+        assert len(shown[0]) == 1, "one stepper on the page"
+        assert f"Step 0 of {steps - 1}." in " ".join(page.evaluate(CAPTIONS))
+        # Step to the end, one key press at a time: every step shows a picture of its own.
+        for k in range(1, steps):
+            press(page, "step", "ArrowRight")
+            page.wait_for_function(f"s => {SHOWN}[0] !== s", arg=shown[-1][0])
+            shown.append(page.evaluate(SHOWN))
+            assert f"Step {k} of {steps - 1}." in " ".join(page.evaluate(CAPTIONS))
+        assert len({s[0] for s in shown}) == steps
+        assert "(all of them)." in " ".join(page.evaluate(CAPTIONS))
+        page.screenshot(path=str(SCREENSHOTS / f"{file.replace('/', '_')}_static_stepper.png"))
+        assert page.blocked == [] and page.errors == []
+
+
 @pytest.mark.parametrize("file", CHAPTERS)
 def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, file):
     import yaml

@@ -66,6 +66,17 @@ def test_the_precomputed_playground_steps_aside_for_the_live_one(chapters):
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in live.outputs)
 
 
+@pytest.mark.parametrize("name, cell_id", [("02_tape.ipynb", "stepper-static"),
+                                           ("03_vjps.ipynb", "poly-stepper-static")])
+def test_the_precomputed_backward_steppers_become_live_ones(chapters, name, cell_id):
+    static = next(c for c in chapters[name].cells if c.id == cell_id)
+    shown = [o for o in static.outputs if "data" in o]
+    assert len(shown) == 1 and "application/vnd.jupyter.widget-view+json" in shown[0].data
+    # The live stepper: a slider over an image, where the precomputed one would hold a Stack.
+    assert shown[0].data["text/plain"].startswith("VBox(children=(IntSlider(")
+    assert "Stack" not in shown[0].data["text/plain"]
+
+
 @pytest.mark.parametrize("name", [p.name for p in WORKBOOK])
 def test_each_workbook_chapter_runs_with_only_its_tasks_unwritten(workbook, name):
     nb = workbook[name]

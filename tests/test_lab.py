@@ -4,7 +4,8 @@ A JupyterLab server on a loopback port (its own token, no browser of its own) se
 the notebooks; headless Chromium opens them. In the XOR chapter it runs every cell, moves the live
 playground's sliders with the keyboard and checks that the figure and the caption change to the
 new settings. In chapter 3's workbook it writes relu's VJP with a reader's mistake, runs the
-check, reads what is wrong, fixes the code and sees the check pass.
+check, reads what is wrong, fixes the code and sees the check pass; and it steps backward through
+the tape of f(x) = 3x^2 - 4x + 5 with the live stepper, which redraws at every move.
 """
 
 from __future__ import annotations
@@ -218,4 +219,39 @@ def test_a_reader_fixes_relu_vjp_in_the_workbook_until_its_check_passes(lab):
             assert "Plugged in: from here on, backward uses your relu_vjp." in passed
         finally:
             page.screenshot(path=str(screenshot_path("jupyterlab_workbook_relu.png")))
+        assert page.blocked == []
+
+
+def stepper_caption(page):
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('.widget-html-content'))"
+        ".map(e => e.textContent).find(t => t.includes('Step ')) || ''")
+
+
+def test_the_live_stepper_redraws_backward_step_by_step_in_jupyterlab(lab):
+    base, token = lab
+    with offline_page(allowed_prefixes=(base,)) as page:
+        try:
+            open_notebook(page, base, token, WORKBOOK_CHAPTER.name)
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
+            run_cell(page, "poly-stepper-live", through=True)
+            run_cell(page, "poly-stepper-live")
+            page.locator(".widget-slider", has=page.locator(".widget-label", has_text="step")).wait_for()
+            assert stepper_caption(page).startswith("Step 0 of 5.")
+            pictures = [live_image_src(page)]
+            for k in range(1, 6):
+                assert press_on_slider(page, "step", "ArrowRight") == str(k)
+                page.wait_for_function(
+                    "k => Array.from(document.querySelectorAll('.widget-html-content'))"
+                    ".some(e => e.textContent.startsWith(`Step ${k} of 5.`))", arg=k)
+                page.wait_for_function(
+                    "s => document.querySelector('img.widget-image').getAttribute('src') !== s",
+                    arg=pictures[-1])
+                pictures.append(live_image_src(page))
+            assert len(set(pictures)) == 6
+            caption = stepper_caption(page)
+            assert "it sends dx = 9 to x, added (+=) to the adjoint it already had: now 5" in caption
+            assert caption.endswith("Leaf gradients filled: x (all of them).")
+        finally:
+            page.screenshot(path=str(screenshot_path("jupyterlab_workbook_stepper.png")))
         assert page.blocked == []

@@ -15,6 +15,7 @@ matplotlib and ipywidgets are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import functools
 import html
 import time
 from dataclasses import dataclass, field
@@ -197,13 +198,16 @@ class Contribution:
 
     ``slot`` is the input position, ``node`` the input's node, ``grad`` the array
     sent (the input's shape), and ``added`` says whether it was added (``+=``) to an
-    adjoint the input already had: the second use of a tensor used twice.
+    adjoint the input already had: the second use of a tensor used twice. ``total``
+    is the input's adjoint just after this contribution, which for ``matmul(x, x)``
+    differs between its two contributions to ``x``.
     """
 
     slot: int
     node: int
     grad: np.ndarray
     added: bool
+    total: np.ndarray = field(repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,20 +267,22 @@ def backward_steps(loss, tape=None):
         entry = tape.entries[i]
         dout = adjoints.get(graph.value_node(i))
         contributions = [] if dout is None else _contributions(graph, entry, dout, adjoints)
-        for c in contributions:
-            adjoints[c.node] = adjoints[c.node] + c.grad if c.added else c.grad
         steps.append(Step(graph, i, dout, tuple(contributions), dict(adjoints)))
     return steps
 
 
 def _contributions(graph, entry, dout, adjoints):
     # Like backward: nothing for an input that needs no gradient, even if a rule returned one.
+    # Adds each contribution into ``adjoints`` as it goes, so a second use in the same entry
+    # (matmul(x, x)) is added to the first.
     sent = []
     for slot, (t, g) in enumerate(zip(entry.inputs, apply_vjp(entry, dout))):
         if g is None or not t.requires_grad:
             continue
         node = graph.node_of(t)
-        sent.append(Contribution(slot, node, g.copy(), node in adjoints or any(c.node == node for c in sent)))
+        added = node in adjoints
+        adjoints[node] = adjoints[node] + g if added else g.copy()
+        sent.append(Contribution(slot, node, g.copy(), added, adjoints[node]))
     return sent
 
 
@@ -363,19 +369,33 @@ def graph_figure(graph, step=None, grads=None, fig=None, dpi=80):
     Each layout step is ``COLUMN_INCHES`` wide and ``ROW_INCHES`` tall, so the XOR
     network's graph (7 columns, 3 rows) is 8.6 x 2.6 inches, 690 x 205 pixels at
     the default ``dpi``. ``fig``: a Figure to clear and reuse (faster than a new one).
+    A new Figure shows itself as a PNG when it ends a notebook cell, with or without
+    pyplot's inline backend, and appears only there: pyplot does not hold it.
     """
-    from matplotlib.figure import Figure
-
     xs, ys = [n.x for n in graph.nodes], [n.y for n in graph.nodes]
     size = ((max(xs, default=0) - min(xs, default=0) + 1.2) * COLUMN_INCHES,
             (max(ys, default=0) - min(ys, default=0) + 1.2) * ROW_INCHES)
     if fig is None:
-        fig = Figure(figsize=size, dpi=dpi)
+        fig = _picture_class()(figsize=size, dpi=dpi)
     else:
         fig.clear()
         fig.set_size_inches(*size)
     draw_graph(fig.add_axes((0, 0, 1, 1)), graph, step, grads)
     return fig
+
+
+@functools.cache
+def _picture_class():
+    # Made on first use, so that importing this module does not import matplotlib.
+    from matplotlib.figure import Figure
+
+    class GraphFigure(Figure):
+        """A Figure that IPython displays as its PNG: a cell can end with it, no pyplot needed."""
+
+        def _repr_png_(self):
+            return plots.figure_png(self)
+
+    return GraphFigure
 
 
 def _inches_per_step(ax):
@@ -526,7 +546,7 @@ def step_caption(step):
     if step.skipped:
         return (f"{head}: its output {out.label} has no adjoint, because it does not lead to the loss, "
                 f"so backward skips it.")
-    sent = [_sent_words(graph.nodes[c.node], c, step) for c in step.contributions]
+    sent = [_sent_words(graph.nodes[c.node], c) for c in step.contributions]
     receivers = {c.slot for c in step.contributions}
     idle = [graph.nodes[e.src].label for e in graph.inputs_of(step.entry) if e.slot not in receivers]
     words = f"{head}: dout {_array_words(step.dout, out)} arrives from {out.label}"
@@ -537,36 +557,54 @@ def step_caption(step):
     return words + (f". Filled now: {', '.join(fresh)}." if fresh else ".")
 
 
-def leaves_caption(step):
+def leaves_caption(step, later=()):
     """Which leaves that need a gradient have one after ``step``, in words.
 
-    For example ``"Leaf gradients filled: W2, b2; still empty: W1, b1."``
+    For example ``"Leaf gradients filled: W2, b2; still empty: W1, b1."``. ``later``:
+    the steps after this one. A filled leaf that one of them still adds to (a tensor
+    used twice, when only one use has been walked) is said to be not final yet, e.g.
+    ``"Leaf gradients filled: x; not final yet: x (entry 0 adds to it later)."``
     """
     graph = step.graph
     leaves = graph.needs_grad()
     if not leaves:
         return "No leaf needs a gradient."
-    filled = [graph.nodes[i].label for i in leaves if i in step.adjoints]
+    filled = [i for i in leaves if i in step.adjoints]
     empty = [graph.nodes[i].label for i in leaves if i not in step.adjoints]
-    if not empty:
-        return f"Leaf gradients filled: {', '.join(filled)} (all of them)."
-    return f"Leaf gradients filled: {', '.join(filled) or 'none yet'}; still empty: {', '.join(empty)}."
+    adders = {}
+    for s in later:
+        for c in s.contributions:
+            if c.node in filled and s.entry not in adders.setdefault(c.node, []):
+                adders[c.node].append(s.entry)
+    words = f"Leaf gradients filled: {', '.join(graph.nodes[i].label for i in filled) or 'none yet'}"
+    pending = [f"{graph.nodes[i].label} ({_entries_words(adders[i])} to it later)" for i in filled if adders.get(i)]
+    if not empty and not pending:
+        return words + " (all of them)."
+    if pending:
+        words += f"; not final yet: {', '.join(pending)}"
+    if empty:
+        words += f"; still empty: {', '.join(empty)}"
+    return words + "."
+
+
+def _entries_words(entries):
+    return f"entry {entries[0]} adds" if len(entries) == 1 else f"entries {_join([str(e) for e in entries])} add"
 
 
 def caption_html(steps, number):
     """The caption under the picture of ``steps[number]``: its number, :func:`step_caption`, the leaves."""
     step = steps[number]
+    leaves = leaves_caption(step, steps[number + 1:])
     return (f"<div style='line-height:1.4'><b>Step {number} of {len(steps) - 1}.</b> "
-            f"{html.escape(step_caption(step))}<br>{html.escape(leaves_caption(step))}</div>")
+            f"{html.escape(step_caption(step))}<br>{html.escape(leaves)}</div>")
 
 
-def _sent_words(node, contribution, step):
+def _sent_words(node, contribution):
     words = f"d{node.label} {_array_words(contribution.grad, node)} to {node.label}"
     if not contribution.added:
         return words
     if node.is_scalar:
-        total = step.adjoints[contribution.node][0, 0]
-        return words + f", added (+=) to the adjoint it already had: now {total:.3g}"
+        return words + f", added (+=) to the adjoint it already had: now {contribution.total[0, 0]:.3g}"
     return words + ", added (+=) to the adjoint it already had"
 
 
@@ -672,8 +710,9 @@ class StaticStepper:
 
 
 def _step_slider(w, steps):
+    # 360 px, as the playground's sliders: with its label and readout it fits a phone's column.
     return w.IntSlider(value=0, min=0, max=len(steps) - 1, description="step", continuous_update=True,
-                       layout=w.Layout(width="420px"))
+                       layout=w.Layout(width="360px"))
 
 
 def backward_stepper(loss_or_steps, tape=None, dpi=80):

@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 
 import ipywidgets  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyArrowPatch  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
 
 from autograd_lib import (MLP, Tape, Tensor, VJP_RULES, add_bias, backward, current_tape,  # noqa: E402
                           matmul, relu, softmax_ce, tanh, xor_data)
@@ -56,6 +58,27 @@ def _edges(graph):
 
 def _texts(ax):
     return [t.get_text() for t in ax.texts]
+
+
+def _boxes(ax):
+    """``[(text, (x, y))]`` of every node box drawn on ``ax`` (texts in a box, badges excluded)."""
+    return sorted((t.get_text(), tuple(t.get_position())) for t in ax.texts
+                  if t.get_bbox_patch() is not None and not isinstance(t, Annotation))
+
+
+def _arrows(ax):
+    """``[(start, end)]`` of every arrow drawn on ``ax``, in data coordinates."""
+    return [tuple(map(tuple, a._posA_posB)) for a in ax.patches if isinstance(a, FancyArrowPatch)]
+
+
+def _badges(ax):
+    """``{(x, y) of the node it sits on: text}`` for every gradient badge on ``ax``."""
+    return {tuple(a.xy): a.get_text() for a in ax.texts if isinstance(a, Annotation)}
+
+
+def _nearest(point, graph):
+    """The node whose centre is nearest to ``point``: where an arrow starts or ends."""
+    return min(graph.nodes, key=lambda n: np.hypot(n.x - point[0], n.y - point[1]))
 
 
 # ---- the graph ---------------------------------------------------------------------------
@@ -217,6 +240,63 @@ def test_drawing_records_nothing_on_the_callers_tape(xor):
         assert len(current_tape()) == 6
 
 
+def test_the_xor_drawing_has_one_box_per_entry_and_per_leaf_and_one_arrow_per_edge(xor):
+    _, _, tape = xor
+    graph = g.graph_of(tape)
+    ax = g.graph_figure(graph).axes[0]
+    boxes = _boxes(ax)
+    assert boxes == sorted((n.text, (n.x, n.y)) for n in graph.nodes)
+    assert len(boxes) == len(tape) * 2 + 5  # an op and its output per entry, five leaves
+    drawn = [(_name(_nearest(a, graph)), _name(_nearest(b, graph))) for a, b in _arrows(ax)]
+    assert drawn == XOR_EDGES
+
+
+def test_the_drawing_of_a_tensor_used_twice_has_two_arrows_leaving_it(used_twice):
+    _, _, tape = used_twice
+    graph = g.graph_of(tape)
+    drawn = [(_name(_nearest(a, graph)), _name(_nearest(b, graph)))
+             for a, b in _arrows(g.graph_figure(graph).axes[0])]
+    assert [d for d in drawn if d[0] == "x"] == [("x", "tanh#0"), ("x", "add_bias#1")]
+    assert sorted(drawn) == sorted(_edges(graph))
+
+
+def test_after_backward_every_tensor_with_a_gradient_shows_its_norm_on_its_node(xor):
+    model, loss, tape = xor
+    with tape:
+        backward(loss)
+    graph = g.graph_of(tape)
+    badges = _badges(g.graph_figure(graph).axes[0])
+    with_grad = [n for n in graph.nodes if n.tensor is not None and n.tensor.grad is not None]
+    assert len(with_grad) == 4 + 6  # the parameters and every entry's output; not X
+    assert badges == {(n.x, n.y): (f"grad = {n.tensor.grad[0, 0]:.3g}" if n.is_scalar
+                                   else f"grad |g| = {np.linalg.norm(n.tensor.grad):.3g}")
+                      for n in with_grad}
+
+
+def test_the_last_step_draws_every_parameters_gradient_as_filled(xor):
+    model, loss, tape = xor
+    last = g.backward_steps(loss, tape)[-1]
+    badges = _badges(g.graph_figure(last.graph, last).axes[0])
+    with tape:
+        backward(loss)
+    for p in model.params:
+        node = last.graph.nodes[last.graph.node_of(p)]
+        assert badges[(node.x, node.y)] == f"∂ |g| = {np.linalg.norm(p.grad):.3g}"
+    x = last.graph.nodes[last.graph.node_of(tape[0].inputs[0])]
+    assert (x.x, x.y) not in badges  # the data needs no gradient
+
+
+def test_a_graph_figure_shows_itself_as_a_png_where_a_notebook_cell_ends_with_it(xor):
+    from IPython.core.formatters import DisplayFormatter
+
+    _, _, tape = xor
+    fig = g.graph_figure(g.graph_of(tape), dpi=100)
+    data, _ = DisplayFormatter().format(fig)
+    assert data["image/png"][:4] == b"\x89PNG"
+    assert data["image/png"] == plots.figure_png(fig)
+    assert tuple(fig.get_size_inches() * 100) == pytest.approx((864, 256))
+
+
 def test_a_step_marks_the_filled_adjoints_and_labels_what_it_sends(xor):
     model, loss, tape = xor
     step = g.backward_steps(loss, tape)[3]
@@ -233,6 +313,33 @@ def test_the_step_adding_to_a_tensor_used_twice_says_plus_equals(used_twice):
     texts = _texts(g.graph_figure(last.graph, last).axes[0])
     slope = 1 - np.tanh(0.5) ** 2
     assert f"+= {slope:.3g}" in texts and f"∂ = {1 + slope:.3g}" in texts
+
+
+def test_a_tensor_used_twice_by_the_walked_op_is_told_its_running_total():
+    x = Tensor([[3.0]], requires_grad=True, name="x", dtype=np.float64)
+    a, b = (Tensor([[v]], name=n, dtype=np.float64) for v, n in ((3.0, "a"), (-4.0, "b")))
+    with Tape() as tape:  # f(x) = 3 x^2 - 4 x: x is used three times
+        loss = add_bias(matmul(matmul(x, x), a), matmul(x, b))
+    last = g.backward_steps(loss, tape)[-1]
+    assert [(c.slot, c.added, c.grad[0, 0], c.total[0, 0]) for c in last.contributions] == [
+        (0, True, 9.0, 5.0), (1, True, 9.0, 14.0)]
+    assert ("it sends dx = 9 to x, added (+=) to the adjoint it already had: now 5 and dx = 9 to x, "
+            "added (+=) to the adjoint it already had: now 14.") in g.step_caption(last)
+    assert last.adjoint(x)[0, 0] == 6 * 3.0 - 4
+
+
+def test_a_leaf_that_a_later_step_still_adds_to_is_not_called_final():
+    x = Tensor([[3.0]], requires_grad=True, name="x", dtype=np.float64)
+    a, b = (Tensor([[v]], name=n, dtype=np.float64) for v, n in ((3.0, "a"), (-4.0, "b")))
+    with Tape() as tape:  # entries 0 and 2 read x
+        loss = add_bias(matmul(matmul(x, x), a), matmul(x, b))
+    steps = g.backward_steps(loss, tape)
+    captions = [g.leaves_caption(s, steps[k + 1:]) for k, s in enumerate(steps)]
+    assert captions == ["Leaf gradients filled: none yet; still empty: x."] * 2 + [
+        "Leaf gradients filled: x; not final yet: x (entry 0 adds to it later)."] * 2 + [
+        "Leaf gradients filled: x (all of them)."]
+    assert captions[2] in g.caption_html(steps, 2)
+    assert g.leaves_caption(steps[2]) == "Leaf gradients filled: x (all of them)."  # no later steps given
 
 
 def test_after_backward_each_gradient_shows_under_its_tensor():
