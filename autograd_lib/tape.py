@@ -197,11 +197,10 @@ def record(op, inputs, out, saved=None, kink=None):
     the op's VJP will need; ``kink`` is for non-smooth ops. Inside
     ``no_grad()`` nothing is recorded and ``out`` needs no gradient.
     """
-    state = _state
-    if not state.grad_enabled:
+    if not is_grad_enabled():
         out.requires_grad = False
         return
-    tape = state.tapes[-1]
+    tape = current_tape()
     if tape.walked:
         raise RuntimeError(
             f"{op}: the tape was already walked by backward(); call "
@@ -323,7 +322,7 @@ def backward(loss):
     tensor used twice gets both.
     """
     tape = start_backward(loss)
-    loss.grad = np.ones((1, 1), dtype=loss.data.dtype)
+    loss.grad = np.ones_like(loss.data)
     for entry in reversed(tape.entries):
         dout = entry.out.grad
         if dout is None:
