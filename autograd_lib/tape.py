@@ -242,23 +242,29 @@ def start_backward(loss):
             "the loss does not depend on any tensor with requires_grad=True")
     for i, e in enumerate(tape.entries):
         for k, (t, version) in enumerate(zip(e.inputs, e.versions)):
-            where = f"entry {i} ({e.op}) reads input {k} {_label(t)}, which"
             if t.requires_grad and not t.is_leaf and id(t) not in made_here:
                 raise RuntimeError(
-                    f"{where} an op made on an older tape: a tape_reset() "
-                    f"ran in the middle of this forward pass, and the "
-                    f"gradients of everything before it would be lost. "
-                    f"Call tape_reset() once, then run the whole forward "
-                    f"pass.")
+                    f"{_reads(i, e, k)} an op made on an older tape: a "
+                    f"tape_reset() ran in the middle of this forward pass, "
+                    f"and the gradients of everything before it would be "
+                    f"lost. Call tape_reset() once, then run the whole "
+                    f"forward pass.")
             if t.version != version:
                 raise RuntimeError(
-                    f"{where} was changed in place after the op ran "
-                    f"(version {version} then, {t.version} now), so its "
+                    f"{_reads(i, e, k)} was changed in place after the op "
+                    f"ran (version {version} then, {t.version} now), so its "
                     f"VJP would use the new values. Change tensors only "
                     f"after backward, e.g. call sgd_step after backward, "
                     f"or run the forward pass again.")
     tape.walked = True
     return tape
+
+
+def _reads(i, entry, k):
+    # Only for an error message: formatting it on every check costs
+    # microseconds each step.
+    t = entry.inputs[k]
+    return f"entry {i} ({entry.op}) reads input {k} {_label(t)}, which"
 
 
 def _label(t):
