@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 		-c constraints.txt -e ".[course,test]"
 	touch $@
 
-# Every chapter is executed during the build; any warning or cell error fails it.
+# Every chapter is executed during the build; any warning or cell error fails it. TQDM_DISABLE:
+# no progress bars in the built pages (autograd_lib/course/progress.py).
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	TQDM_DISABLE=1 $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 # Your work lives in my-work/ (git ignores it): chapters missing there are copied from the
@@ -68,6 +69,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
+	$(BIN)/python benchmarks/bench_digits_epoch.py
 	$(BIN)/python benchmarks/bench_playground.py
 
 # Plant each of a list of small bugs in a copy of the library, one at a time, and check that

@@ -244,14 +244,37 @@ def test_step_changes_the_data_in_place_and_counts_as_a_change(optimizer_class, 
 
 
 @pytest.mark.parametrize("optimizer_class, hyper", OPTIMISERS)
-def test_zero_grad_zeroes_gradient_buffers_in_place(optimizer_class, hyper):
+def test_zero_grad_sets_gradients_to_none_as_pytorch_does(optimizer_class, hyper):
+    p, never = Tensor(P0, requires_grad=True), Tensor(P0, requires_grad=True)
+    p.grad = GRADS[0].astype(np.float32)
+    optimizer_class([p, never], **hyper).zero_grad()
+    assert p.grad is None and never.grad is None
+
+
+@pytest.mark.parametrize("optimizer_class, hyper", OPTIMISERS)
+def test_zero_grad_without_set_to_none_zeroes_the_buffers_in_place(optimizer_class, hyper):
     p, never = Tensor(P0, requires_grad=True), Tensor(P0, requires_grad=True)
     p.grad = GRADS[0].astype(np.float32)
     grad = p.grad
-    optimizer_class([p, never], **hyper).zero_grad()
+    optimizer_class([p, never], **hyper).zero_grad(set_to_none=False)
     assert p.grad is grad
     assert p.grad.tolist() == [[0, 0, 0]]
     assert never.grad is None
+
+
+def test_either_zero_grad_gives_the_same_training():
+    X, y = two_moons(50, seed=1)
+    final = []
+    for set_to_none in (True, False):
+        model = MLP(2, 8, 2, seed=0)
+        opt = SGD(model.params, lr=0.1, momentum=0.9)
+        for _ in range(5):
+            tape_reset()
+            opt.zero_grad(set_to_none=set_to_none)
+            backward(softmax_ce(model(X), y))
+            opt.step()
+        final.append(model.W1.data)
+    np.testing.assert_array_equal(*final)
 
 
 @pytest.mark.parametrize("optimizer_class, hyper", OPTIMISERS)

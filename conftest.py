@@ -1,0 +1,7 @@
+"""For every test run, the tests/ folder's and nbval's over notebooks/ alike."""
+
+import os
+
+# No progress bars in the kernels the tests start (they inherit this), so that the outputs nbval
+# compares hold none, as the stored ones do (autograd_lib/course/progress.py).
+os.environ["TQDM_DISABLE"] = "1"
