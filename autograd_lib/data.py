@@ -176,11 +176,12 @@ def batches(X, y, batch_size, rng):
 
 
 def check_batches(X, y, batch_size, rng):
-    """Check the arguments of :func:`batches`; returns ``y`` as an array.
+    """Check the arguments of :func:`~autograd_lib.batches`; returns ``y``.
 
     Refused, each with the fix: an ``X`` that is not a Tensor, labels that
     are not one per row, a ``batch_size`` that is not a positive integer,
-    and a seed where a ``numpy.random.Generator`` belongs.
+    and a seed where a ``numpy.random.Generator`` belongs. ``y`` comes back
+    as an array.
     """
     labels = _check_samples("batches", X, y)
     if (not isinstance(batch_size, (int, np.integer))

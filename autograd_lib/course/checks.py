@@ -127,9 +127,14 @@ def _wrap(text):
     return textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="  ")
 
 
+_CHECKED_CHAPTERS = set()
+"""The chapters whose tasks have been checked in this kernel: :func:`whose_code` reports on them."""
+
+
 def run_check(task_id, fn):
     """Check ``fn`` as task ``task_id`` and return the ``Verdict``; plugs nothing in."""
     task = TASKS[task_id]
+    _CHECKED_CHAPTERS.add(task.chapter)
     if not callable(fn):
         return Verdict(task, "failed", f"expected a function, got {type(fn).__name__}",
                        f"pass the function itself: check({task_id!r}, {task.name})")
@@ -188,11 +193,18 @@ def pieces_in_use():
 
 
 def whose_code():
-    """Which pieces are the reader's now and which the library's, as a few lines of text."""
+    """Which pieces are the reader's now and which the library's, as a few lines of text.
+
+    It reports on the tasks of every chapter up to the last one with a task checked in this
+    kernel (by :func:`check`, or by ``gather``), so that chapter 5 speaks of its own twelve
+    pieces and not of later chapters'; on every task if none was checked.
+    """
     used = pieces_in_use()
-    yours = [t.name for t in TASKS.values() if used[t.id]]
-    library = [t.name for t in TASKS.values() if not used[t.id]]
-    lines = [f"Yours ({len(yours)} of {len(TASKS)}): " + (", ".join(yours) or "none yet."),
+    last = max(_CHECKED_CHAPTERS, default=None)
+    tasks = [t for t in TASKS.values() if last is None or t.chapter <= last]
+    yours = [t.name for t in tasks if used[t.id]]
+    library = [t.name for t in tasks if not used[t.id]]
+    lines = [f"Yours ({len(yours)} of {len(tasks)}): " + (", ".join(yours) or "none yet."),
              "The library's: " + (", ".join(library) or "none.")]
     return "\n".join(textwrap.fill(line, WIDTH, subsequent_indent="  ") for line in lines)
 

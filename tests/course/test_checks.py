@@ -740,3 +740,16 @@ def test_train_epoch_mistakes(fn, words):
     assert verdict.case.startswith("epoch 1 of two, MLP(3, 5, 3) float64, 10 samples, batch_size 4, "
                                    "SGD(lr=0.1, momentum=0.9)")
     assert words in text
+
+
+def test_whose_code_reports_on_the_chapters_checked_so_far(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "_CHECKED_CHAPTERS", set())
+    assert checks.whose_code().startswith("Yours (0 of 17): none yet.")
+    def sgd_step(params, lr):
+        TASKS["5.1"].library(params, lr)
+
+    check("5.1", sgd_step)
+    assert checks.whose_code().startswith("Yours (1 of 12): sgd_step\nThe library's: zero_grad,")
+    run_check("7.1", TASKS["7.1"].library)
+    assert checks.whose_code().startswith("Yours (1 of 17): sgd_step\n")
+    assert checks.whose_code().endswith("adamw_update, batches, train_epoch")
