@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 # Every chapter is executed during the build; any warning or cell error fails it. TQDM_DISABLE:
-# no progress bars in the built pages (autograd_lib/course/progress.py).
+# no progress bars in the built pages (autograd_lib/course/progress.py). OMP_NUM_THREADS=1: the
+# course's matrices are small, and BLAS threads fighting for two busy cores made chapter 7 five
+# times slower; one thread gives the same numbers.
 book: $(STAMP)
-	TQDM_DISABLE=1 $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	TQDM_DISABLE=1 OMP_NUM_THREADS=1 $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 # Your work lives in my-work/ (git ignores it): chapters missing there are copied from the

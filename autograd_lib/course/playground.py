@@ -189,7 +189,7 @@ class Playground:
         image: the ``ipywidgets.Image`` showing the figure as PNG.
         caption: the ``ipywidgets.HTML`` caption.
         widget: the whole ``VBox``.
-        model, history: the last trained model and its :class:`History`.
+        model, history: the last trained model and its :class:`~autograd_lib.History`.
         settings: the dict of settings the last run used.
         last_seconds: how long the last retrain + redraw took.
     """
@@ -222,7 +222,7 @@ class Playground:
                                            style={**style, "button_width": "70px"})
             self.optimizer = w.ToggleButtons(options=[(plots.OPTIMIZER_LABELS[o], o) for o in OPTIMIZERS],
                                              value=optimizer, description="optimiser",
-                                             style={**style, "button_width": "110px"})
+                                             style={**style, "button_width": "125px"})
             self.weight_decay = w.SelectionSlider(options=[(f"{v:g}", v) for v in WEIGHT_DECAYS],
                                                   value=_nearest(weight_decay, WEIGHT_DECAYS),
                                                   description="weight decay", **common)
@@ -265,7 +265,7 @@ class Playground:
         the sliders' bounds (a learning rate of 1e12 that overflows). ``more``: the
         optimiser playground's ``dataset``, ``optimizer`` and ``weight_decay``. Any
         error is shown in the caption instead of raised, so the playground stays
-        usable. Returns the :class:`History`, or ``None`` after an error.
+        usable. Returns the :class:`~autograd_lib.History`, or ``None`` after an error.
         """
         start = time.perf_counter()
         self.settings = dict(lr=float(lr), hidden=int(hidden), activation=activation,
@@ -421,6 +421,11 @@ class StaticPlayground:
         self.images, self.captions, self.links = {}, {}, []
         self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
         self._colors = colors
+        # One Layout and one style shared by every picture, caption and stack: each widget's own
+        # would add a model of its own, about a kilobyte, to the page's saved widget state.
+        from ipywidgets.widgets.widget_string import HTMLStyle  # not exported by ipywidgets 8.1
+
+        self._layout, self._caption_style = w.Layout(), HTMLStyle()
         self.outer = self._stack(w, ())
         n, fixed = len(self.images), plots.settings_phrase(runs.fixed)
         self.note = w.HTML(
@@ -440,7 +445,7 @@ class StaticPlayground:
         name = list(self.runs.axes)[level]
         control = self.controls[name]
         stack = w.Stack([self._stack(w, values + (v,)) for v in self.runs.axes[name]],
-                        selected_index=control.index)
+                        selected_index=control.index, layout=self._layout)
         self.links.append(w.jslink((control, "index"), (stack, "selected_index")))
         return stack
 
@@ -448,9 +453,11 @@ class StaticPlayground:
         model, history = self.runs.runs[values]
         s = self.runs.settings(values)
         figure_of(model, history, s, self._figure)
-        self.images[values] = w.Image(value=plots.figure_png(self._figure, colors=self._colors), format="png")
-        self.captions[values] = w.HTML(caption_html(history, model, **s))
-        return w.VBox([self.images[values], self.captions[values]])
+        self.images[values] = w.Image(value=plots.figure_png(self._figure, colors=self._colors), format="png",
+                                      layout=self._layout)
+        self.captions[values] = w.HTML(caption_html(history, model, **s), layout=self._layout,
+                                       style=self._caption_style)
+        return w.VBox([self.images[values], self.captions[values]], layout=self._layout)
 
     @property
     def nbytes(self):
@@ -470,7 +477,7 @@ def _control(w, name, values, defaults):
     options = [(label(v), i) for i, v in enumerate(values)]
     style = {"description_width": "100px"}
     if name in ("activation", "dataset", "optimizer"):
-        width = "110px" if name == "optimizer" else "70px"
+        width = "125px" if name == "optimizer" else "70px"
         return w.ToggleButtons(options=options, value=default, description=SETTING_LABELS[name],
                                style={**style, "button_width": width})
     return w.SelectionSlider(options=options, value=default, description=SETTING_LABELS[name],
