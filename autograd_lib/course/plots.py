@@ -98,13 +98,20 @@ def log_y(ax):
     """
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(_plain_formatter())
-    ax.yaxis.set_minor_formatter(_null_formatter())
+    # Within one decade there is at most one major tick: label 2, 3 and 5 times a power of ten too.
+    lo, hi = ax.get_ylim()
+    ax.yaxis.set_minor_formatter(_plain_formatter(minor=True) if hi < 10 * lo else _null_formatter())
 
 
-def _plain_formatter():
+def _plain_formatter(minor=False):
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: f"{v:g}")
+    def label(v, _pos):
+        if minor and round(v / 10 ** np.floor(np.log10(v))) not in (2, 3, 5):
+            return ""
+        return f"{v:g}"
+
+    return FuncFormatter(label)
 
 
 def _null_formatter():
