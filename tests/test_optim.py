@@ -104,10 +104,13 @@ def test_sgd_follows_the_published_equations(momentum, nesterov, weight_decay):
     np.testing.assert_allclose(p.data, sgd_by_hand(**hyper), rtol=1e-12)
 
 
-def test_momentum_buffer_survives_zero_grad():
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_momentum_buffer_survives_zero_grad(set_to_none):
     p, opt = run(SGD, grads=GRADS[:1], lr=0.1, momentum=0.9)
-    opt.zero_grad()
+    gradient = p.grad
+    opt.zero_grad(set_to_none=set_to_none)
     np.testing.assert_array_equal(opt.state[0]["momentum_buffer"], GRADS[0])
+    assert not np.shares_memory(opt.state[0]["momentum_buffer"], gradient)
 
 
 def test_for_sgd_l2_and_decoupled_weight_decay_coincide():
