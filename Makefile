@@ -15,6 +15,10 @@ CACHE := $(CURDIR)/_build/.cache
 IN_REPO := MPLCONFIGDIR=$(CACHE)/matplotlib IPYTHONDIR=$(CACHE)/ipython \
 	JUPYTER_CONFIG_DIR=$(CACHE)/jupyter/config JUPYTER_DATA_DIR=$(CACHE)/jupyter/data \
 	JUPYTER_RUNTIME_DIR=$(CACHE)/jupyter/runtime XDG_CACHE_HOME=$(CACHE) TMPDIR=$(CACHE)/tmp
+# Stored and built outputs: TQDM_DISABLE, no progress bars (autograd_lib/course/progress.py);
+# OMP_NUM_THREADS=1, the course's matrices are small, and BLAS threads fighting for two busy
+# cores made chapter 7 five times slower; one thread gives the same numbers.
+QUIET := TQDM_DISABLE=1 OMP_NUM_THREADS=1
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +38,7 @@ book: $(STAMP)
 		rm -rf _build/html _build/.doctrees _build/jupyter_execute; fi
 	rm -f $(BOOK_DONE)
 	mkdir -p $(CACHE)/tmp
-	$(IN_REPO) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(IN_REPO) $(QUIET) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	touch $(BOOK_DONE)
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
@@ -83,11 +87,12 @@ test: book $(COLAB)/.installed $(BINDER)/.installed
 # make the workbook from the chapters again.
 notebooks: $(STAMP)
 	mkdir -p $(CACHE)/tmp
-	$(IN_REPO) $(BIN)/python scripts/run_notebooks.py
+	$(IN_REPO) $(QUIET) $(BIN)/python scripts/run_notebooks.py
 	$(BIN)/python -m autograd_lib.course.workbook make .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
+	$(BIN)/python benchmarks/bench_digits_epoch.py
 	$(BIN)/python benchmarks/bench_playground.py
 	$(BIN)/python benchmarks/bench_graph.py
 

@@ -11,10 +11,12 @@ plots, playground, workbook tools) lives apart, in ``autograd_lib.course``.
 
 from .data import Standardizer, batches, digits, split, two_moons, xor_data
 from .gradcheck import GradCheckReport, gradient_check, numeric_gradient
-from .model import MLP, History, train, train_step
+from .model import (MLP, FitHistory, History, confusion_matrix, evaluate, fit,
+                    predict, train, train_epoch, train_on_batch, train_step)
 from .ops import (add_bias, add_bias_vjp, argmax_rows, matmul, matmul_vjp,
                   relu, relu_vjp, softmax_ce, softmax_ce_vjp, tanh, tanh_vjp)
-from .optim import SGD, Adam, AdamW, Optimizer, sgd_step
+from .optim import (SGD, Adam, AdamW, Optimizer, adam_update, adamw_update,
+                    momentum_update, sgd_step)
 from .tape import (VJP_RULES, Tape, backward, current_tape, no_grad, record,
                    tape_reset)
 from .tensor import Tensor, he_init, zero_grad
@@ -30,5 +32,8 @@ __all__ = [
     "numeric_gradient", "gradient_check", "GradCheckReport",
     "sgd_step", "MLP", "History", "train", "train_step", "xor_data",
     "Optimizer", "SGD", "Adam", "AdamW",
+    "momentum_update", "adam_update", "adamw_update",
+    "train_on_batch", "train_epoch", "fit", "FitHistory",
+    "evaluate", "predict", "confusion_matrix",
     "two_moons", "digits", "split", "Standardizer", "batches",
 ]

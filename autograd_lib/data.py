@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .plugin import pluggable
 from .tensor import DEFAULT_DTYPE, Tensor
 
 
@@ -151,30 +152,48 @@ class Standardizer:
                       name=X.name)
 
 
+@pluggable
 def batches(X, y, batch_size, rng):
     """The samples in minibatches, in an order shuffled by ``rng``.
 
-    ``X`` is a ``(B, N)`` Tensor and ``y`` its ``B`` labels; yields pairs
-    ``(X_batch, y_batch)``, ``(batch_size, N)`` and ``(batch_size,)``, the
-    last batch smaller if ``batch_size`` does not divide ``B``. Every sample
-    is in exactly one batch. The order is drawn when ``batches`` is called,
-    from ``rng``, a ``numpy.random.Generator``: make it once with
+    ``X`` is a ``(B, N)`` Tensor and ``y`` its ``B`` labels; returns a
+    list of pairs ``(X_batch, y_batch)``, ``(batch_size, N)`` and
+    ``(batch_size,)``, the last smaller if ``batch_size`` does not divide
+    ``B``. Every sample is in exactly one batch, with its own label: one
+    permutation, ``rng.permutation(B)``, orders both. ``rng`` is a
+    ``numpy.random.Generator``: make it once with
     ``numpy.random.default_rng(seed)`` and pass it every epoch, and each
     epoch gets a new order while the whole run stays the same for a seed.
     """
+    labels = check_batches(X, y, batch_size, rng)
+    order = rng.permutation(X.rows)
+    parts = []
+    for start in range(0, X.rows, batch_size):
+        index = order[start:start + batch_size]
+        X_batch = Tensor(X.data[index], dtype=X.dtype, name=X.name)
+        parts.append((X_batch, labels[index]))
+    return parts
+
+
+def check_batches(X, y, batch_size, rng):
+    """Check the arguments of :func:`~autograd_lib.batches`; returns ``y``.
+
+    Refused, each with the fix: an ``X`` that is not a Tensor, labels that
+    are not one per row, a ``batch_size`` that is not a positive integer,
+    and a seed where a ``numpy.random.Generator`` belongs. ``y`` comes back
+    as an array.
+    """
     labels = _check_samples("batches", X, y)
-    if int(batch_size) != batch_size or batch_size < 1:
+    if (not isinstance(batch_size, (int, np.integer))
+            or isinstance(batch_size, bool) or batch_size < 1):
         raise ValueError(
             f"batches: batch_size must be a positive integer, got "
-            f"{batch_size}")
+            f"{batch_size!r}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"batches needs a numpy.random.Generator, got "
             f"{type(rng).__name__}; use numpy.random.default_rng(seed)")
-    size = int(batch_size)
-    order = rng.permutation(len(labels))
-    return (_take(X, labels, order[i:i + size])
-            for i in range(0, len(order), size))
+    return labels
 
 
 def _take(X, labels, index):

@@ -3,7 +3,10 @@
 ``SGD``, ``Adam`` and ``AdamW`` take the arguments of ``torch.optim`` and
 follow its update equations. Each holds its parameters in ``params`` and one
 dict of state per parameter in ``state``, under PyTorch's names
-(``momentum_buffer``; ``step``, ``exp_avg``, ``exp_avg_sq``).
+(``momentum_buffer``; ``step``, ``exp_avg``, ``exp_avg_sq``). The update
+of one parameter is a function of its own, next to its optimiser
+(``momentum_update``, ``adam_update``, ``adamw_update``), which a reader's
+version can replace.
 
 Every update happens in place on ``p.data``, in the parameter's own dtype, as
 in PyTorch: the buffers are made like ``p.data``, and Python-float
@@ -61,14 +64,20 @@ class Optimizer:
             if p.grad is not None:
                 self.update(p, state)
 
-    def zero_grad(self):
-        """Zero the parameters' gradients in place.
+    def zero_grad(self, set_to_none=True):
+        """Clear the parameters' gradients before the next backward.
 
-        As :func:`~autograd_lib.zero_grad` does; PyTorch's ``zero_grad``
-        sets them to None instead. Either way the next backward starts from
-        zero.
+        As in PyTorch, by default each ``grad`` becomes None, so that
+        backward stores the new gradient instead of adding it to a buffer
+        of zeros: one pass over every parameter less per step. With
+        ``set_to_none=False`` the buffers are zeroed in place instead, as
+        :func:`~autograd_lib.zero_grad` does.
         """
-        zero_grad(self.params)
+        if set_to_none:
+            for p in self.params:
+                p.grad = None
+        else:
+            zero_grad(self.params)
 
     def update(self, p, state):
         """Move one parameter ``p`` that has a gradient; update its state."""
@@ -108,15 +117,34 @@ class SGD(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * p.data
         if self.momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                # A copy: zero_grad will zero p.grad in place.
-                buf = state["momentum_buffer"] = g.astype(p.dtype)
-            else:
-                buf *= self.momentum
-                buf += g
-            g = g + self.momentum * buf if self.nesterov else buf
-        p.data -= self.lr * g
+            momentum_update(p, g, state, self.lr, self.momentum,
+                            self.nesterov)
+        else:
+            p.data -= self.lr * g
+
+
+@pluggable
+def momentum_update(p, g, state, lr, momentum, nesterov):
+    """One step of SGD with momentum on ``p``, in place, from gradient ``g``.
+
+    ``p`` is a Tensor ``(N, M)``, ``g`` an array of its shape and
+    ``state`` the parameter's dict, where the velocity ``buf`` lives under
+    ``"momentum_buffer"`` from one step to the next::
+
+        buf = g at the first step, else momentum * buf + g
+        p = p - lr * (g + momentum * buf)  if nesterov,  else  p - lr * buf
+
+    The buffer is a copy of ``g``, never ``g`` itself: ``g`` is often
+    ``p.grad``, which ``zero_grad`` zeroes in place.
+    """
+    buf = state.get("momentum_buffer")
+    if buf is None:
+        buf = state["momentum_buffer"] = g.astype(p.dtype)
+    else:
+        buf *= momentum
+        buf += g
+    step = g + momentum * buf if nesterov else buf
+    p.data -= lr * step
 
 
 class Adam(Optimizer):
@@ -151,24 +179,35 @@ class Adam(Optimizer):
         g = p.grad
         if self.weight_decay:
             g = g + self.weight_decay * p.data
-        self.adam_update(p, g, state)
+        adam_update(p, g, state, self.lr, self.betas, self.eps)
 
-    def adam_update(self, p, g, state):
-        """The Adam step itself, from ``g`` with any L2 term already in."""
-        if not state:
-            # Buffers like p.data keep the step in the parameter's dtype.
-            state.update(step=0, exp_avg=np.zeros_like(p.data),
-                         exp_avg_sq=np.zeros_like(p.data))
-        state["step"] += 1
-        b1, b2 = self.betas
-        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
-        m *= b1
-        m += (1 - b1) * g
-        v *= b2
-        v += (1 - b2) * g * g
-        m_hat = m / (1 - b1**t)
-        v_hat = v / (1 - b2**t)
-        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+@pluggable
+def adam_update(p, g, state, lr, betas, eps):
+    """One Adam step on ``p``, in place, from gradient ``g`` (any L2 in it).
+
+    ``p`` is a Tensor ``(N, M)`` and ``g`` an array of its shape. ``state``
+    is the parameter's dict: ``step`` (``t``, 1 at the first step),
+    ``exp_avg`` (``m``) and ``exp_avg_sq`` (``v``), made at the first
+    step, zero, like ``p.data``. With ``b1, b2 = betas``::
+
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        p = p - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
+    """
+    if not state:
+        state.update(step=0, exp_avg=np.zeros_like(p.data),
+                     exp_avg_sq=np.zeros_like(p.data))
+    state["step"] += 1
+    b1, b2 = betas
+    m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    v += (1 - b2) * g * g
+    m_hat = m / (1 - b1**t)
+    v_hat = v / (1 - b2**t)
+    p.data -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 class AdamW(Adam):
@@ -188,8 +227,20 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
     def update(self, p, state):
-        p.data *= 1 - self.lr * self.weight_decay
-        self.adam_update(p, p.grad, state)
+        adamw_update(p, p.grad, state, self.lr, self.betas, self.eps,
+                     self.weight_decay)
+
+
+@pluggable
+def adamw_update(p, g, state, lr, betas, eps, weight_decay):
+    """One AdamW step on ``p``, in place: decay ``p``, then Adam on ``g``.
+
+    ``p = p * (1 - lr * weight_decay)``, from the parameter before the
+    step, then :func:`adam_update` with the plain gradient ``g``: the
+    decay never enters ``m`` and ``v`` (Loshchilov and Hutter, 2019).
+    """
+    p.data *= 1 - lr * weight_decay
+    adam_update(p, g, state, lr, betas, eps)
 
 
 def _check_params(owner, params):

@@ -56,7 +56,7 @@ class TapeEntry:
         self.out = out
         self.saved = saved if saved is not None else {}
         self.kink = kink
-        self.versions = tuple([t.version for t in self.inputs])
+        self.versions = tuple(t.version for t in self.inputs)
 
 
 class Tape:
@@ -242,26 +242,29 @@ def start_backward(loss):
             "the loss does not depend on any tensor with requires_grad=True")
     for i, e in enumerate(tape.entries):
         for k, (t, version) in enumerate(zip(e.inputs, e.versions)):
-            stale = (t.requires_grad and not t.is_leaf
-                     and id(t) not in made_here)
-            if not stale and t.version == version:
-                continue
-            where = f"entry {i} ({e.op}) reads input {k} {_label(t)}, which"
-            if stale:
+            if t.requires_grad and not t.is_leaf and id(t) not in made_here:
                 raise RuntimeError(
-                    f"{where} an op made on an older tape: a tape_reset() "
-                    f"ran in the middle of this forward pass, and the "
-                    f"gradients of everything before it would be lost. "
-                    f"Call tape_reset() once, then run the whole forward "
-                    f"pass.")
-            raise RuntimeError(
-                f"{where} was changed in place after the op ran "
-                f"(version {version} then, {t.version} now), so its "
-                f"VJP would use the new values. Change tensors only "
-                f"after backward, e.g. call sgd_step after backward, "
-                f"or run the forward pass again.")
+                    f"{_reads(i, e, k)} an op made on an older tape: a "
+                    f"tape_reset() ran in the middle of this forward pass, "
+                    f"and the gradients of everything before it would be "
+                    f"lost. Call tape_reset() once, then run the whole "
+                    f"forward pass.")
+            if t.version != version:
+                raise RuntimeError(
+                    f"{_reads(i, e, k)} was changed in place after the op "
+                    f"ran (version {version} then, {t.version} now), so its "
+                    f"VJP would use the new values. Change tensors only "
+                    f"after backward, e.g. call sgd_step after backward, "
+                    f"or run the forward pass again.")
     tape.walked = True
     return tape
+
+
+def _reads(i, entry, k):
+    # Only for an error message: formatting it on every check costs
+    # microseconds each step.
+    t = entry.inputs[k]
+    return f"entry {i} ({entry.op}) reads input {k} {_label(t)}, which"
 
 
 def _label(t):
@@ -282,26 +285,23 @@ def apply_vjp(entry, dout):
             f"no VJP rule for op {entry.op!r}: register one with "
             f"VJP_RULES[{entry.op!r}] = ...")
     grads = rule(entry, dout)
+    name = getattr(rule, "__name__", repr(rule))
     n = len(entry.inputs)
     if not isinstance(grads, (tuple, list)) or len(grads) != n:
         got = (f"a {type(grads).__name__} of length {len(grads)}"
                if isinstance(grads, (tuple, list)) else _describe(grads))
         raise TypeError(
-            f"the VJP rule for {entry.op} ({_rule_name(rule)}) must return "
-            f"a tuple with one gradient per input ({n}), like (dx,) or "
-            f"(da, db); it returned {got}")
+            f"the VJP rule for {entry.op} ({name}) must return a tuple with "
+            f"one gradient per input ({n}), like (dx,) or (da, db); it "
+            f"returned {got}")
     for k, (t, g) in enumerate(zip(entry.inputs, grads)):
         if g is not None and (not isinstance(g, np.ndarray)
                               or g.shape != t.shape):
             raise ValueError(
-                f"the VJP rule for {entry.op} ({_rule_name(rule)}) returned "
+                f"the VJP rule for {entry.op} ({name}) returned "
                 f"{_describe(g)} for input {k}, which has shape {t.shape}; "
                 f"a gradient is an array of its input's shape")
     return grads
-
-
-def _rule_name(rule):
-    return getattr(rule, "__name__", repr(rule))
 
 
 def _describe(value):

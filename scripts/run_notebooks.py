@@ -8,6 +8,7 @@ chapter. Per-cell execution timestamps are dropped to keep diffs to what changed
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+# The stored outputs hold no progress bar, as the book's and nbval's runs make none.
+os.environ["TQDM_DISABLE"] = "1"
 
 
 def run(path):

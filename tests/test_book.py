@@ -56,8 +56,8 @@ def test_the_search_index_covers_every_page(built):
     assert "matmul" in index["terms"], "the API page's words are searchable"
 
 
-def test_five_chapters():
-    assert len(CHAPTERS) == 5
+def test_seven_chapters():
+    assert len(CHAPTERS) == 7
 
 
 @pytest.mark.parametrize("file", PAGES)
@@ -157,6 +157,21 @@ def test_xor_page_embeds_the_precomputed_playgrounds(built):
     assert html.count("trained with autograd_lib when this book was built") == 3
     # The live playground needs a kernel, so the static page leaves it out.
     assert "import xor_playground" not in visible_text(html)
+
+
+def test_optimiser_page_embeds_its_precomputed_playground_and_stays_light(built):
+    state = widget_state(built, "notebooks/06_optimisers")
+    models = [m["model_name"] for m in state.values()]
+    # data set x optimiser x learning rate x weight decay x hidden: 2 x 4 x 3 x 2 x 2 = 96
+    # pictures in 1 + 2 + 8 + 24 + 48 linked stacks, and the live playground's own picture.
+    assert models.count("StackModel") == models.count("LinkModel") == 83
+    assert models.count("ImageModel") == 96 + 1
+    # The pictures share one Layout: a Layout each would add a model per widget to the page.
+    assert models.count("LayoutModel") < 60
+    assert (built / "notebooks" / "06_optimisers.html").stat().st_size < 2_000_000
+    html = page_html(built, "notebooks/06_optimisers")
+    assert html.count("trained with autograd_lib when this book was built") == 1
+    assert "import optimiser_playground" not in visible_text(html)
 
 
 SHOWN = ("Array.from(document.querySelectorAll('img.widget-image'))"
@@ -269,3 +284,30 @@ def test_no_code_block_scrolls_sideways_on_a_desktop_and_no_page_on_a_phone(buil
         page.set_viewport_size({"width": 390, "height": 844})
         page.wait_for_timeout(300)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_optimiser_page_buttons_and_sliders_switch_pictures_in_the_browser(built):
+    with offline_page() as page:
+        page.goto((built / "notebooks" / "06_optimisers.html").as_uri(), wait_until="load")
+        page.locator(".widget-slider").first.wait_for(timeout=30_000)
+        before = page.evaluate(SHOWN)
+        assert len(before) == 1, "one precomputed playground"
+        captions = " ".join(page.evaluate(CAPTIONS))
+        assert "moons, Adam, lr = 0.01, weight decay 0, hidden = 16" in captions
+        steps = [(lambda: page.get_by_role("button", name="SGD", exact=True).click(),
+                  "moons, SGD, lr = 0.01, weight decay 0, hidden = 16"),
+                 (lambda: page.get_by_role("button", name="xor", exact=True).click(),
+                  "xor, SGD, lr = 0.01, weight decay 0, hidden = 16"),
+                 (lambda: press(page, "learning rate", "ArrowRight"),
+                  "xor, SGD, lr = 0.1, weight decay 0, hidden = 16"),
+                 (lambda: press(page, "weight decay", "ArrowRight"),
+                  "xor, SGD, lr = 0.1, weight decay 0.1, hidden = 16"),
+                 (lambda: press(page, "hidden units", "ArrowLeft"),
+                  "xor, SGD, lr = 0.1, weight decay 0.1, hidden = 4")]
+        for act, words in steps:
+            act()
+            page.wait_for_function(f"s => {SHOWN}[0] !== s", arg=before[0])
+            before = page.evaluate(SHOWN)
+            assert words in " ".join(page.evaluate(CAPTIONS))
+        page.screenshot(path=str(SCREENSHOTS / "notebooks_06_optimisers_static_playground.png"))
+        assert page.blocked == [] and page.errors == []

@@ -56,13 +56,17 @@ def test_each_chapter_runs_without_an_error(chapters, name):
     assert errors(chapters[name]) == {}
 
 
-def test_the_precomputed_playground_steps_aside_for_the_live_one(chapters):
-    nb = chapters["05_xor.ipynb"]
-    static = next(c for c in nb.cells if c.id == "a7c5c2c7")
+@pytest.mark.parametrize("name, static_id, live_id", [
+    ("05_xor.ipynb", "a7c5c2c7", "60859e1a"),
+    ("06_optimisers.ipynb", "static-playground", "live-playground"),
+])
+def test_the_precomputed_playground_steps_aside_for_the_live_one(chapters, name, static_id, live_id):
+    nb = chapters[name]
+    static = next(c for c in nb.cells if c.id == static_id)
     shown = "".join(o.data.get("text/plain", "") for o in static.outputs if "data" in o)
     # ipywidgets 7 abbreviates a widget's plain-text form, so only the start of the note shows.
     assert "need ipywidgets 8" in shown
-    live = next(c for c in nb.cells if c.id == "60859e1a")
+    live = next(c for c in nb.cells if c.id == live_id)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in live.outputs)
 
 

@@ -26,6 +26,7 @@ from .browser import chromium_path, offline_page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "05_xor.ipynb"
+OPTIMISER_CHAPTER = ROOT / "notebooks" / "06_optimisers.ipynb"
 WORKBOOK_CHAPTER = ROOT / "workbook" / "03_vjps.ipynb"
 
 
@@ -40,7 +41,7 @@ def lab(tmp_path):
     chromium_path()  # skip (or fail under REQUIRE_BROWSER) before starting a server
     root = tmp_path / "lab"
     root.mkdir()
-    for notebook in (CHAPTER, WORKBOOK_CHAPTER):
+    for notebook in (CHAPTER, OPTIMISER_CHAPTER, WORKBOOK_CHAPTER):
         shutil.copy(notebook, root / notebook.name)  # Lab autosaves: never touch the real one
     port, token = free_port(), secrets.token_hex(16)
     # expose_app_in_browser: the workbook test sets a cell's text the way the editor would.
@@ -145,6 +146,35 @@ def drive_the_chapter(page, base, token):
     assert hidden == "2"
     wait_for_caption(page, f"lr = {float(lr):.3g}, hidden = 2,")
     assert live_image_src(page) not in (before, after_lr)
+
+
+def test_buttons_and_sliders_retrain_the_optimiser_playground_in_jupyterlab(lab):
+    base, token = lab
+    with offline_page(allowed_prefixes=(base,)) as page:
+        try:
+            open_notebook(page, base, token, OPTIMISER_CHAPTER.name)
+            page.click("li.lm-MenuBar-item:has-text('Run')")
+            page.click("li.lm-Menu-item:has-text('Run All Cells')")
+            page.wait_for_selector("text=Precomputed.")
+            page.wait_for_function(
+                "!Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
+                " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
+            assert "moons, Adam, lr = 0.03, weight decay 0, hidden = 16" in live_caption(page)
+            before = live_image_src(page)
+            # The live playground comes first on the page, the precomputed one after it.
+            page.get_by_role("button", name="SGD", exact=True).first.click()
+            wait_for_caption(page, "moons, SGD, lr = 0.03, weight decay 0, hidden = 16")
+            after_sgd = live_image_src(page)
+            assert after_sgd != before
+            page.get_by_role("button", name="xor", exact=True).first.click()
+            wait_for_caption(page, "xor, SGD, lr = 0.03")
+            decay = press_on_slider(page, "weight decay", "ArrowRight", times=3)
+            assert decay == "0.01"
+            wait_for_caption(page, "xor, SGD, lr = 0.03, weight decay 0.01, hidden = 16")
+            assert live_image_src(page) not in (before, after_sgd)
+        finally:
+            page.screenshot(path=str(screenshot_path("jupyterlab_06_optimisers.png")))
+        assert page.blocked == []
 
 
 def screenshot_path(name="jupyterlab_05_xor.png"):

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from autograd_lib import MLP, History, Tensor, argmax_rows, no_grad, softmax_ce, train, xor_data
+from autograd_lib import (MLP, SGD, Adam, AdamW, History, Standardizer, Tensor, argmax_rows, batches,
+                          confusion_matrix, current_tape, digits, evaluate, fit, no_grad, predict,
+                          softmax_ce, split, train, train_epoch, train_on_batch, two_moons, xor_data)
 
 XOR_TABLE_AT_SEED_0 = """\
 epoch   loss        accuracy
@@ -122,3 +124,181 @@ def test_labels_are_checked_at_the_loss():
     X, _ = xor_data()
     with pytest.raises(ValueError, match="labels must be in"):
         train(MLP(2, 8, 2), X, np.array([0, 1, 2, 0]), epochs=1)
+
+
+# ---- training with an optimiser object ----------------------------------------------------------
+
+def test_train_with_sgd_object_is_train_with_lr():
+    X, y = xor_data()
+    plain = train(MLP(2, 8, 2, seed=0), X, y, lr=0.5, epochs=100)
+    model = MLP(2, 8, 2, seed=0)
+    with_object = train(model, X, y, epochs=100, optimizer=SGD(model.params, lr=0.5))
+    np.testing.assert_array_equal(plain.loss, with_object.loss)
+    np.testing.assert_array_equal(plain.correct, with_object.correct)
+
+
+def test_train_with_adam_fits_the_moons():
+    X, y = two_moons(200, noise=0.1, seed=0)
+    model = MLP(2, 16, 2, seed=0)
+    optimizer = Adam(model.params, lr=0.03)
+    history = train(model, X, y, epochs=300, optimizer=optimizer)
+    assert history.correct[-1] == 200 and history.final_loss < 0.01
+    assert optimizer.state[0]["step"] == 300
+
+
+def test_train_refuses_a_learning_rate_and_an_optimiser_together():
+    X, y = xor_data()
+    model = MLP(2, 8, 2)
+    with pytest.raises(ValueError, match="the optimiser has its own learning rate"):
+        train(model, X, y, lr=0.1, optimizer=Adam(model.params))
+
+
+def test_an_optimiser_for_another_model_is_refused():
+    X, y = xor_data()
+    with pytest.raises(ValueError, match=r"holds other tensors than model.params; make it for this "
+                                         r"model: SGD\(model.params, ...\)"):
+        train(MLP(2, 8, 2), X, y, optimizer=SGD(MLP(2, 8, 2).params, lr=0.1))
+    with pytest.raises(TypeError, match="optimizer must be an optimiser object"):
+        train(MLP(2, 8, 2), X, y, optimizer="adam")
+
+
+def test_train_on_batch_returns_the_loss_and_logits_from_before_the_step():
+    X, y = two_moons(20, seed=0)
+    model = MLP(2, 4, 2, seed=0)
+    with no_grad():
+        before = model(X).data.copy()
+    loss, logits = train_on_batch(model, SGD(model.params, lr=0.1), X, y)
+    np.testing.assert_array_equal(logits.data, before)
+    with no_grad():
+        assert loss.item() == pytest.approx(softmax_ce(Tensor(before), y).item())
+        assert not np.array_equal(model(X).data, before)
+
+
+# ---- minibatches ------------------------------------------------------------------------------
+
+def moons_run(seed=0):
+    X, y = two_moons(50, noise=0.2, seed=3)
+    model = MLP(2, 6, 2, seed=seed, dtype=np.float64)
+    return model, Adam(model.params, lr=0.01), Tensor(X.data, dtype=np.float64), y
+
+
+def test_train_epoch_takes_one_step_per_batch_and_returns_the_weighted_mean_loss():
+    model, optimizer, X, y = moons_run()
+    twin, twin_optimizer, _, _ = moons_run()
+    mean = train_epoch(model, optimizer, X, y, 16, np.random.default_rng(4))
+    losses, sizes = [], []
+    for X_batch, y_batch in batches(X, y, 16, np.random.default_rng(4)):
+        loss, _ = train_on_batch(twin, twin_optimizer, X_batch, y_batch)
+        losses.append(loss.item())
+        sizes.append(len(y_batch))
+    assert sizes == [16, 16, 16, 2] and optimizer.state[0]["step"] == 4
+    assert mean == pytest.approx(np.dot(losses, sizes) / 50, rel=1e-12)
+    assert mean != pytest.approx(np.mean(losses), rel=1e-3)
+    for p, q in zip(model.params, twin.params):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_one_generator_gives_each_epoch_its_own_order_and_the_run_its_seed():
+    def two_epochs(seed):
+        model, optimizer, X, y = moons_run()
+        rng = np.random.default_rng(seed)
+        return [train_epoch(model, optimizer, X, y, 8, rng) for _ in range(2)], model.W1.data
+
+    (losses, weights), (again, same) = two_epochs(1), two_epochs(1)
+    assert losses == again
+    np.testing.assert_array_equal(weights, same)
+    assert two_epochs(2)[0][0] != losses[0]
+
+
+def test_evaluate_and_predict_record_nothing():
+    X, y = two_moons(30, seed=0)
+    model = MLP(2, 4, 2, seed=0)
+    loss, accuracy = evaluate(model, X, y)
+    with no_grad():
+        logits = model(X)
+        assert loss == pytest.approx(softmax_ce(logits, y).item())
+    assert accuracy == np.mean(argmax_rows(logits) == y)
+    assert predict(model, X).tolist() == argmax_rows(logits).tolist()
+    assert len(current_tape()) == 0
+
+
+def test_confusion_matrix_counts_true_classes_in_rows():
+    counts = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    with pytest.raises(ValueError, match="must be 1-D and of one length"):
+        confusion_matrix([0, 1], [0], 2)
+
+
+# ---- fit --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def digit_splits():
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = split(*digits(), seed=0)
+    standardize = Standardizer(X_train)
+    return ((standardize(X_train), y_train), (standardize(X_val), y_val),
+            (standardize(X_test), y_test))
+
+
+def test_fit_records_every_epoch_from_the_untrained_network_on(digit_splits):
+    train_data, val_data, _ = digit_splits
+    model = MLP(64, 32, 10, seed=0)
+    start = evaluate(model, *train_data) + evaluate(model, *val_data)
+    history = fit(model, SGD(model.params, lr=0.05, momentum=0.9), train_data, val_data, epochs=3)
+    assert len(history.val_loss) == 4 and history.epochs == 3 and not history.stopped_early
+    assert (history.train_loss[0], history.train_accuracy[0], history.val_loss[0],
+            history.val_accuracy[0]) == start
+    # Without early stopping the model is the last epoch's.
+    assert evaluate(model, *val_data) == (history.val_loss[-1], history.val_accuracy[-1])
+    assert history.train_accuracy[-1] > 0.9
+    assert "epoch   train loss  train acc  val loss    val acc" in history.table([0, 3])
+
+
+def test_fit_is_the_same_on_every_run_with_its_seed(digit_splits):
+    train_data, val_data, _ = digit_splits
+    runs = []
+    for seed in (0, 0, 1):
+        model = MLP(64, 16, 10, seed=0)
+        runs.append(fit(model, Adam(model.params, lr=1e-3), train_data, val_data, 2, seed=seed))
+    np.testing.assert_array_equal(runs[0].val_loss, runs[1].val_loss)
+    assert runs[0].val_loss[-1] != runs[2].val_loss[-1]
+
+
+def test_early_stopping_stops_and_puts_the_best_epoch_back(digit_splits):
+    train_data, val_data, _ = digit_splits
+    small = (Tensor(train_data[0].data[:200]), train_data[1][:200])
+    model = MLP(64, [256, 256], 10, seed=0)
+    history = fit(model, SGD(model.params, lr=0.05, momentum=0.9), small, val_data, epochs=100,
+                  patience=5)
+    assert history.stopped_early and history.epochs == history.best_epoch + 5
+    assert history.best_epoch == int(np.argmin(history.val_loss))
+    assert evaluate(model, *val_data) == pytest.approx(
+        (history.val_loss[history.best_epoch], history.val_accuracy[history.best_epoch]))
+
+
+def test_fit_wraps_its_epochs_in_the_progress_callable(digit_splits):
+    seen = []
+
+    def progress(epochs):
+        seen.append(list(epochs))
+        return epochs
+
+    model = MLP(64, 8, 10, seed=0)
+    fit(model, SGD(model.params, lr=0.01), *digit_splits[:2], epochs=3, progress=progress)
+    assert seen == [[1, 2, 3]]
+
+
+def test_digits_test_accuracy_reaches_95_percent(digit_splits):
+    train_data, val_data, (X_test, y_test) = digit_splits
+    model = MLP(64, [256, 256], 10, seed=0)
+    fit(model, AdamW(model.params, lr=1e-3, weight_decay=1.0), train_data, val_data, epochs=20)
+    assert evaluate(model, X_test, y_test)[1] >= 0.95
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0), "epochs must be a positive integer"),
+    (dict(epochs=5, patience=0), "patience must be a positive integer or None"),
+])
+def test_fit_refuses_bad_settings(digit_splits, kwargs, message):
+    model = MLP(64, 8, 10)
+    with pytest.raises(ValueError, match=message):
+        fit(model, SGD(model.params, lr=0.1), *digit_splits[:2], **kwargs)

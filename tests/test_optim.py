@@ -19,9 +19,9 @@ def run(optimizer_class, grads=GRADS, dtype=np.float64, **hyper):
     return p, opt
 
 
-def sgd_by_hand(lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+def sgd_by_hand(lr, momentum=0.0, nesterov=False, weight_decay=0.0, grads=GRADS):
     p, buf = P0.copy(), None
-    for g in GRADS:
+    for g in grads:
         g = g + weight_decay * p
         if momentum:
             buf = g if buf is None else momentum * buf + g
@@ -30,10 +30,10 @@ def sgd_by_hand(lr, momentum=0.0, nesterov=False, weight_decay=0.0):
     return p
 
 
-def adam_by_hand(lr, betas, eps, l2=0.0, decoupled=0.0):
+def adam_by_hand(lr, betas, eps, l2=0.0, decoupled=0.0, grads=GRADS):
     b1, b2 = betas
     p, m, v = P0.copy(), np.zeros_like(P0), np.zeros_like(P0)
-    for t, g in enumerate(GRADS, start=1):
+    for t, g in enumerate(grads, start=1):
         p = p * (1 - lr * decoupled)
         g = g + l2 * p
         m = b1 * m + (1 - b1) * g
@@ -104,10 +104,13 @@ def test_sgd_follows_the_published_equations(momentum, nesterov, weight_decay):
     np.testing.assert_allclose(p.data, sgd_by_hand(**hyper), rtol=1e-12)
 
 
-def test_momentum_buffer_survives_zero_grad():
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_momentum_buffer_survives_zero_grad(set_to_none):
     p, opt = run(SGD, grads=GRADS[:1], lr=0.1, momentum=0.9)
-    opt.zero_grad()
+    gradient = p.grad
+    opt.zero_grad(set_to_none=set_to_none)
     np.testing.assert_array_equal(opt.state[0]["momentum_buffer"], GRADS[0])
+    assert not np.shares_memory(opt.state[0]["momentum_buffer"], gradient)
 
 
 def test_for_sgd_l2_and_decoupled_weight_decay_coincide():
@@ -152,6 +155,36 @@ def test_adamw_and_adam_with_l2_differ():
     adamw, _ = run(AdamW, lr=0.1, weight_decay=0.5)
     adam_l2, _ = run(Adam, lr=0.1, weight_decay=0.5)
     assert np.max(np.abs(adamw.data - adam_l2.data)) > 0.05
+
+
+@pytest.mark.parametrize("optimizer_class, hyper, by_hand", [
+    (SGD, dict(lr=0.1, momentum=0.9), lambda grads: sgd_by_hand(0.1, 0.9, grads=grads)),
+    (SGD, dict(lr=0.1, momentum=0.9, nesterov=True),
+     lambda grads: sgd_by_hand(0.1, 0.9, nesterov=True, grads=grads)),
+    (SGD, dict(lr=0.1, momentum=0.8, weight_decay=0.05),
+     lambda grads: sgd_by_hand(0.1, 0.8, weight_decay=0.05, grads=grads)),
+    (Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6),
+     lambda grads: adam_by_hand(0.01, (0.8, 0.99), 1e-6, grads=grads)[0]),
+    (Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+     lambda grads: adam_by_hand(0.01, (0.8, 0.99), 1e-6, l2=0.1, grads=grads)[0]),
+    (AdamW, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.3),
+     lambda grads: adam_by_hand(0.01, (0.8, 0.99), 1e-6, decoupled=0.3, grads=grads)[0]),
+], ids=["momentum", "nesterov", "momentum+wd", "Adam", "Adam+L2", "AdamW"])
+def test_a_step_without_gradient_is_skipped_as_if_it_never_happened(optimizer_class, hyper, by_hand):
+    """Two parameters in float64; the second has no gradient at the second step. Each follows
+    the equations by hand over the steps where it had one: no decay, no momentum, no count."""
+    a = Tensor(P0, requires_grad=True, dtype=np.float64)
+    b = Tensor(P0, requires_grad=True, dtype=np.float64)
+    opt = optimizer_class([a, b], **hyper)
+    for step, g in enumerate(GRADS):
+        a.grad = g.copy()
+        b.grad = None if step == 1 else -g
+        opt.step()
+    np.testing.assert_allclose(a.data, by_hand(GRADS), rtol=1e-12)
+    np.testing.assert_allclose(b.data, by_hand([-g for i, g in enumerate(GRADS) if i != 1]),
+                               rtol=1e-12)
+    if optimizer_class is not SGD:
+        assert (opt.state[0]["step"], opt.state[1]["step"]) == (4, 3)
 
 
 # ---- every optimiser --------------------------------------------------------------------------
@@ -214,14 +247,37 @@ def test_step_changes_the_data_in_place_and_counts_as_a_change(optimizer_class, 
 
 
 @pytest.mark.parametrize("optimizer_class, hyper", OPTIMISERS)
-def test_zero_grad_zeroes_gradient_buffers_in_place(optimizer_class, hyper):
+def test_zero_grad_sets_gradients_to_none_as_pytorch_does(optimizer_class, hyper):
+    p, never = Tensor(P0, requires_grad=True), Tensor(P0, requires_grad=True)
+    p.grad = GRADS[0].astype(np.float32)
+    optimizer_class([p, never], **hyper).zero_grad()
+    assert p.grad is None and never.grad is None
+
+
+@pytest.mark.parametrize("optimizer_class, hyper", OPTIMISERS)
+def test_zero_grad_without_set_to_none_zeroes_the_buffers_in_place(optimizer_class, hyper):
     p, never = Tensor(P0, requires_grad=True), Tensor(P0, requires_grad=True)
     p.grad = GRADS[0].astype(np.float32)
     grad = p.grad
-    optimizer_class([p, never], **hyper).zero_grad()
+    optimizer_class([p, never], **hyper).zero_grad(set_to_none=False)
     assert p.grad is grad
     assert p.grad.tolist() == [[0, 0, 0]]
     assert never.grad is None
+
+
+def test_either_zero_grad_gives_the_same_training():
+    X, y = two_moons(50, seed=1)
+    final = []
+    for set_to_none in (True, False):
+        model = MLP(2, 8, 2, seed=0)
+        opt = SGD(model.params, lr=0.1, momentum=0.9)
+        for _ in range(5):
+            tape_reset()
+            opt.zero_grad(set_to_none=set_to_none)
+            backward(softmax_ce(model(X), y))
+            opt.step()
+        final.append(model.W1.data)
+    np.testing.assert_array_equal(*final)
 
 
 @pytest.mark.parametrize("optimizer_class, hyper", OPTIMISERS)

@@ -3,6 +3,7 @@
 ``checks`` checks a reader's workbook tasks and plugs a passing piece into the
 library; ``gather`` collects a reader's pieces from their chapter notebooks;
 ``workbook`` makes the reader's edition of the chapters; ``plots``,
-``playground`` and ``show`` draw figures, run the XOR sliders and show source.
-They import matplotlib, ipywidgets and nbformat only when used.
+``playground``, ``progress`` and ``show`` draw figures, run the XOR and
+optimiser sliders, show a progress bar and show source. They import
+matplotlib, ipywidgets, tqdm and nbformat only when used.
 """

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import gradcheck, model, ops, optim, plugin, tape, tensor
+from .. import data, gradcheck, model, ops, optim, plugin, tape, tensor
 from ..model import MLP
 from ..ops import add_bias, matmul, relu, softmax_ce, tanh
 from ..tape import VJP_RULES, Tape, TapeEntry, no_grad
@@ -69,7 +69,7 @@ class Task:
         """What the library calls: ``VJP_RULES[op]``, or the pluggable function."""
         if self.op:
             return VJP_RULES[self.op]
-        return next(getattr(m, self.name) for m in (tensor, tape, gradcheck, optim, model)
+        return next(getattr(m, self.name) for m in (tensor, tape, gradcheck, optim, model, data)
                     if hasattr(m, self.name))
 
 
@@ -127,9 +127,14 @@ def _wrap(text):
     return textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="  ")
 
 
+_CHECKED_CHAPTERS = set()
+"""The chapters whose tasks have been checked in this kernel: :func:`whose_code` reports on them."""
+
+
 def run_check(task_id, fn):
     """Check ``fn`` as task ``task_id`` and return the ``Verdict``; plugs nothing in."""
     task = TASKS[task_id]
+    _CHECKED_CHAPTERS.add(task.chapter)
     if not callable(fn):
         return Verdict(task, "failed", f"expected a function, got {type(fn).__name__}",
                        f"pass the function itself: check({task_id!r}, {task.name})")
@@ -188,11 +193,18 @@ def pieces_in_use():
 
 
 def whose_code():
-    """Which pieces are the reader's now and which the library's, as a few lines of text."""
+    """Which pieces are the reader's now and which the library's, as a few lines of text.
+
+    It reports on the tasks of every chapter up to the last one with a task checked in this
+    kernel (by :func:`check`, or by ``gather``), so that chapter 5 speaks of its own twelve
+    pieces and not of later chapters'; on every task if none was checked.
+    """
     used = pieces_in_use()
-    yours = [t.name for t in TASKS.values() if used[t.id]]
-    library = [t.name for t in TASKS.values() if not used[t.id]]
-    lines = [f"Yours ({len(yours)} of {len(TASKS)}): " + (", ".join(yours) or "none yet."),
+    last = max(_CHECKED_CHAPTERS, default=None)
+    tasks = [t for t in TASKS.values() if last is None or t.chapter <= last]
+    yours = [t.name for t in tasks if used[t.id]]
+    library = [t.name for t in tasks if not used[t.id]]
+    lines = [f"Yours ({len(yours)} of {len(tasks)}): " + (", ".join(yours) or "none yet."),
              "The library's: " + (", ".join(library) or "none.")]
     return "\n".join(textwrap.fill(line, WIDTH, subsequent_indent="  ") for line in lines)
 
@@ -1031,6 +1043,431 @@ def _without_zero_grad(steps):
     return {p.name: p.data for p in net.params}
 
 
+# ---- chapter 6: momentum_update, adam_update, adamw_update -----------------------------
+
+def _gradients(shape, steps, seed, scales=None):
+    """``steps`` seeded gradients of ``shape``, float64; column j scaled by ``scales[j]``."""
+    rng = np.random.default_rng(seed)
+    grads = [rng.standard_normal(shape) for _ in range(steps)]
+    return [g * np.asarray(scales) for g in grads] if scales is not None else grads
+
+
+def _run_optimizer_steps(fn, case, p, grads, state, args, per_step):
+    """Call ``fn(p, g, state, *args)`` once per gradient, as an optimiser's step does.
+
+    ``g`` lives in one buffer, like ``p.grad``, zeroed in place after each step as
+    ``zero_grad`` zeroes it. ``per_step(t, array)`` checks the result of step ``t``.
+    """
+    grad = np.zeros(p.shape, dtype=p.dtype)
+    for t, g in enumerate(grads, start=1):
+        grad[...] = g
+        array = p.data
+        _call(fn, f"{case}, step {t}", p, grad, state, *args, raised=[
+            (_kind(KeyError), "the state dict is empty at the first step: make its entries then, "
+             "e.g. `if not state:` or `state.get(name)`, and read them at every later step.")])
+        if p.data is not array:
+            raise Failed(f"{case}, step {t}", "p.data is a new array after the step",
+                         "update in place, p.data -= ... (or *=), as every optimiser here does: "
+                         "the parameter keeps its buffer, its dtype and its place in the model.")
+        per_step(t, grad)
+        grad.fill(0)
+
+
+def _momentum_by_hand(grads, lr, momentum, nesterov, p0, variant="right"):
+    """``[(p, buf)]`` after each step, in float64, by the equations or by a known mistake."""
+    p, buf, out = p0.copy(), None, []
+    for g in grads:
+        if variant == "dampened":
+            buf = (1 - momentum) * g if buf is None else momentum * buf + (1 - momentum) * g
+        elif variant == "forgets":
+            buf = g.copy()
+        elif variant == "lr inside":
+            buf = lr * g if buf is None else momentum * buf + lr * g
+        else:
+            buf = g.copy() if buf is None else momentum * buf + g
+        use_nesterov = {"nesterov ignored": False, "nesterov always": True}.get(variant, nesterov)
+        step = g + momentum * buf if use_nesterov else buf
+        if variant == "lr inside":
+            p = p - (lr * g + momentum * buf if use_nesterov else buf)
+        elif variant == "uphill":
+            p = p + lr * step
+        else:
+            p = p - lr * step
+        out.append((p, buf))
+    return out
+
+
+_MOMENTUM_HINTS = {
+    "dampened": "that is a running average, buf = momentum * buf + (1 - momentum) * g; PyTorch's SGD "
+                "adds the gradient undamped, buf = momentum * buf + g, a running sum that grows to "
+                "g / (1 - momentum) on a steady slope.",
+    "forgets": "the buffer starts again from g at every step: read it back from "
+               "state['momentum_buffer'] and update it there, so that it remembers the earlier steps.",
+    "nesterov ignored": "with nesterov=True, step along g + momentum * buf (the look-ahead), not along "
+                        "buf.",
+    "nesterov always": "with nesterov=False, step along buf itself; g + momentum * buf is Nesterov's step.",
+    "uphill": "step downhill: p.data -= lr * step, minus, not plus.",
+}
+
+
+def _check_momentum_update(fn):
+    for shape, momentum, nesterov, dtype, seed in [((2, 3), 0.9, False, np.float64, 0),
+                                                   ((2, 3), 0.9, True, np.float64, 1),
+                                                   ((1, 4), 0.5, False, np.float32, 2)]:
+        lr = 0.1
+        kind = "Nesterov momentum" if nesterov else "momentum"
+        case = f"{kind} {momentum}, lr {lr}, p {shape} {np.dtype(dtype).name}"
+        grads = _gradients(shape, 4, seed)
+        p0 = np.random.default_rng(seed + 10).standard_normal(shape)
+        p = Tensor(p0, requires_grad=True, dtype=dtype, name="p")
+        state = {}
+        right = _momentum_by_hand(grads, lr, momentum, nesterov, p0)
+        tol = 1e-12 if dtype == np.float64 else 1e-5
+
+        def per_step(t, grad):
+            here = f"{case}, step {t}"
+            buf = state.get("momentum_buffer")
+            if not isinstance(buf, np.ndarray):
+                raise Failed(here, f"state['momentum_buffer'] is {_short(buf)} after the step",
+                             "keep the velocity in state['momentum_buffer'] (PyTorch's name, the one "
+                             "SGD.state shows): the next step adds to it.")
+            if np.shares_memory(buf, grad):
+                raise Failed(here, "state['momentum_buffer'] is the gradient array g itself",
+                             "make the buffer a copy at the first step, g.astype(p.dtype) or g.copy(): "
+                             "g is p.grad, which zero_grad zeroes in place, and the velocity would "
+                             "vanish with it.")
+            p_right, buf_right = right[t - 1]
+            if not _same(p.data, p_right, tol):
+                variants = [v for v in _MOMENTUM_HINTS if not (v == "nesterov ignored" and not nesterov)
+                            and not (v == "nesterov always" and nesterov)]
+                mistakes = [(_MOMENTUM_HINTS[v], _momentum_by_hand(grads, lr, momentum, nesterov, p0, v)[t - 1][0])
+                            for v in variants]
+                hint = _first_match(p.data, mistakes) if dtype == np.float64 else None
+                raise Failed(here, _difference("p.data", p.data, p_right)
+                             + " (expected: the equations, in float64)", hint)
+            if not _same(buf, buf_right, tol):
+                lr_inside = _momentum_by_hand(grads, lr, momentum, nesterov, p0, "lr inside")[t - 1][1]
+                hint = _first_match(buf, [(
+                    "PyTorch keeps lr out of the buffer: buf = momentum * buf + g, then p -= lr * buf. "
+                    "The two agree while lr stays fixed, but not once a schedule changes it.", lr_inside)])
+                raise Failed(here, _difference("state['momentum_buffer']", buf, buf_right), hint)
+            for label, array in (("p.data", p.data), ("state['momentum_buffer']", buf)):
+                if array.dtype != np.dtype(dtype):
+                    raise Failed(here, f"{label} is {array.dtype}; the parameter is {np.dtype(dtype).name}",
+                                 "make the buffer like the parameter, g.astype(p.dtype), and update in "
+                                 "place: a float32 model stays float32.")
+
+        _run_optimizer_steps(fn, case, p, grads, state, (lr, momentum, nesterov), per_step)
+
+
+def _adam_by_hand(grads, lr, betas, eps, p0, variant="right"):
+    """``[(p, m, v)]`` after each step, in float64, by the equations or by a known mistake."""
+    b1, b2 = betas
+    p, m, v, out = p0.copy(), np.zeros_like(p0), np.zeros_like(p0), []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for t, g in enumerate(grads, start=1):
+            if variant == "forgets":
+                m, v, t = np.zeros_like(p0), np.zeros_like(p0), 1
+            if variant == "betas swapped":
+                m, v = (1 - b1) * m + b1 * g, (1 - b2) * v + b2 * g * g
+            else:
+                m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+            c1 = 1 if variant in ("no correction", "only v corrected") else 1 - b1**t
+            c2 = 1 if variant in ("no correction", "only m corrected") else 1 - b2**t
+            if variant == "t from 0":
+                c1, c2 = 1 - b1**(t - 1), 1 - b2**(t - 1)
+            denominator = np.sqrt(v / c2 + eps) if variant == "eps inside" else np.sqrt(v / c2) + eps
+            p = p - lr * (m / c1) / denominator
+            out.append((p, m, v))
+    return out
+
+
+_ADAM_HINTS = {
+    "no correction": "no bias correction: m and v start at zero, so early on they are too small, v "
+                     "much more than m; divide them by (1 - b1**t) and (1 - b2**t) before the step.",
+    "only m corrected": "v is not bias-corrected: divide it by (1 - b2**t) too, v_hat = v / (1 - b2**t).",
+    "only v corrected": "m is not bias-corrected: divide it by (1 - b1**t) too, m_hat = m / (1 - b1**t); "
+                        "without it the first steps are about ten times too small.",
+    "eps inside": "eps goes outside the square root: sqrt(v_hat) + eps.",
+    "betas swapped": "the running averages keep b1 of the old value: m = b1 * m + (1 - b1) * g, and "
+                     "v = b2 * v + (1 - b2) * g**2.",
+    "forgets": "the averages start again at every step: keep m, v and the step count in state and "
+               "update them there, so that they remember the earlier steps.",
+    "t from 0": "the step count is 1 at the first step: add 1 to state['step'] before the bias "
+                "correction (at t = 0, 1 - b1**0 = 0 divides by zero).",
+}
+
+
+def _check_adam_update(fn):
+    for shape, scales, lr, betas, eps, dtype in [
+            ((1, 4), [1e-3, 1.0, 1e3, -5.0], 0.01, (0.9, 0.999), 1e-8, np.float64),
+            ((2, 2), None, 0.1, (0.5, 0.9), 1e-3, np.float64),
+            ((3, 1), None, 0.01, (0.9, 0.999), 1e-8, np.float32)]:
+        case = f"p {shape} {np.dtype(dtype).name}, lr {lr}, betas {betas}, eps {eps:g}"
+        if scales is not None:
+            case += ", gradients of scales 1e-3 to 1e3"
+        grads = _gradients(shape, 5, len(case), scales)
+        p0 = np.random.default_rng(7).standard_normal(shape)
+        p = Tensor(p0, requires_grad=True, dtype=dtype, name="p")
+        state = {}
+        right = _adam_by_hand(grads, lr, betas, eps, p0)
+        tol = 1e-10 if dtype == np.float64 else 1e-5
+
+        def per_step(t, grad):
+            here = f"{case}, step {t}"
+            missing = [k for k in ("step", "exp_avg", "exp_avg_sq") if k not in state]
+            if missing:
+                raise Failed(here, f"state has no {', '.join(repr(k) for k in missing)} after the step",
+                             "keep t, m and v in state under PyTorch's names, 'step', 'exp_avg' and "
+                             "'exp_avg_sq' (Adam.state shows them), and update them at every step.")
+            p_right, m_right, v_right = right[t - 1]
+            if state["step"] != t:
+                raise Failed(here, f"state['step'] is {state['step']!r} after step {t}",
+                             "add 1 to state['step'] at every step, before the bias correction: t is 1 "
+                             "at the first step.")
+            for k, mine, expected in (("exp_avg", state["exp_avg"], m_right),
+                                      ("exp_avg_sq", state["exp_avg_sq"], v_right)):
+                if not isinstance(mine, np.ndarray) or np.shares_memory(mine, grad):
+                    raise Failed(here, f"state[{k!r}] is {_short(mine)}"
+                                 + (", the gradient array itself" if isinstance(mine, np.ndarray) else ""),
+                                 f"make state[{k!r}] a new array of zeros like p.data at the first step, "
+                                 "and update it in place after that.")
+                if not _same(mine, expected, tol):
+                    b1, b2 = betas
+                    hat = expected / (1 - (b1 if k == "exp_avg" else b2) ** t)
+                    hint = _first_match(mine, [
+                        ("keep the running average itself in state and bias-correct a copy for the "
+                         "step: m_hat = m / (1 - b1**t) is new every step.", hat)]) \
+                        or _first_match(p.data, [(_ADAM_HINTS[v], _adam_by_hand(grads, lr, betas, eps, p0, v)
+                                                  [t - 1][0]) for v in ("betas swapped", "forgets")])
+                    raise Failed(here, _difference(f"state[{k!r}]", mine, expected), hint)
+            if not _same(p.data, p_right, tol):
+                mistakes = [(hint, _adam_by_hand(grads, lr, betas, eps, p0, v)[t - 1][0])
+                            for v, hint in _ADAM_HINTS.items()]
+                hint = _first_match(p.data, mistakes) if dtype == np.float64 else None
+                if not np.all(np.isfinite(p.data)):
+                    hint = ("a NaN or an infinity from finite gradients is a division by zero: t is 1 "
+                            "at the first step (1 - b1**0 = 0), and eps goes outside the square root, "
+                            "sqrt(v_hat) + eps.")
+                raise Failed(here, _difference("p.data", p.data, p_right)
+                             + " (expected: the equations, in float64)", hint)
+            if p.data.dtype != np.dtype(dtype) or state["exp_avg"].dtype != np.dtype(dtype):
+                raise Failed(here, f"p.data is {p.data.dtype} and exp_avg {state['exp_avg'].dtype}; "
+                             f"the parameter was {np.dtype(dtype).name}",
+                             "make m and v like the parameter, np.zeros_like(p.data), and update in "
+                             "place: a float32 model stays float32.")
+
+        with np.errstate(divide="ignore", invalid="ignore"):  # the verdict says what went wrong
+            _run_optimizer_steps(fn, case, p, grads, state, (lr, betas, eps), per_step)
+
+
+def _adamw_by_hand(grads, lr, betas, eps, weight_decay, p0, variant="right"):
+    """``p`` after each AdamW step in float64, by the equations or by a known mistake."""
+    b1, b2 = betas
+    p, m, v, out = p0.copy(), np.zeros_like(p0), np.zeros_like(p0), []
+    for t, g in enumerate(grads, start=1):
+        if variant in ("right", "twice"):
+            p = p * (1 - lr * weight_decay)
+        if variant == "no lr":
+            p = p * (1 - weight_decay)
+        if variant in ("l2", "twice"):
+            g = g + weight_decay * p
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        p = p - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        if variant == "after":
+            p = p * (1 - lr * weight_decay)
+        out.append(p)
+    return out
+
+
+_ADAMW_HINTS = {
+    "l2": "that is Adam with L2: the decay went into the gradient, so Adam's division by sqrt(v_hat) "
+          "rescales it. AdamW decays the parameter itself, p.data *= 1 - lr * weight_decay, and gives "
+          "adam_update the plain gradient g.",
+    "twice": "the decay is applied twice, to the parameter and through the gradient: give adam_update "
+             "the plain gradient g.",
+    "after": "decay first, from the parameter before the step, then take the Adam step (as PyTorch "
+             "does); decaying after the step also shrinks the step itself.",
+    "no lr": "the decay is scaled by the learning rate: p.data *= 1 - lr * weight_decay.",
+    "adam": "there is no decay: shrink the parameter, p.data *= 1 - lr * weight_decay, before the "
+            "Adam step.",
+}
+
+
+def _check_adamw_update(fn):
+    lr, betas, eps, weight_decay = 0.05, (0.9, 0.999), 1e-8, 0.5
+    # The zero gradient first: there only the decay moves p, so a decay that is missing, or that
+    # went into the gradient (where Adam's normalisation rescales it), shows at once.
+    for shape, label, scale in [((1, 3), ", a zero gradient: only the decay moves p", 0.0), ((2, 3), "", 1.0)]:
+        case = f"p {shape} float64, lr {lr}, weight_decay {weight_decay}{label}"
+        grads = [scale * g for g in _gradients(shape, 4, 3)]
+        p0 = np.random.default_rng(4).standard_normal(shape)
+        p = Tensor(p0, requires_grad=True, dtype=np.float64, name="p")
+        state = {}
+        right = _adamw_by_hand(grads, lr, betas, eps, weight_decay, p0)
+
+        def per_step(t, grad):
+            if not _same(p.data, right[t - 1], 1e-10):
+                mistakes = [(hint, _adamw_by_hand(grads, lr, betas, eps, weight_decay, p0, v)[t - 1])
+                            for v, hint in _ADAMW_HINTS.items()]
+                raise Failed(f"{case}, step {t}", _difference("p.data", p.data, right[t - 1])
+                             + " (expected: the equations, in float64)", _first_match(p.data, mistakes))
+
+        _run_optimizer_steps(fn, case, p, grads, state, (lr, betas, eps, weight_decay), per_step)
+
+
+# ---- chapter 7: batches, train_epoch ---------------------------------------------------
+
+def _numbered(n, n_classes=3):
+    # Row i is (i, 100 + i, -i) and its label i % n_classes: a batch shows where each row came from.
+    X = Tensor(np.column_stack([np.arange(n), 100 + np.arange(n), -np.arange(n)]), name="X")
+    return X, np.arange(n) % n_classes
+
+
+def _check_batches(fn):
+    for n, batch_size, seed in [(10, 4, 5), (3, 1, 6), (5, 64, 7)]:
+        case = f"X ({n}, 3) float32 with y, batch_size {batch_size}, default_rng({seed})"
+        X, y = _numbered(n)
+        rng, twin = np.random.default_rng(seed), np.random.default_rng(seed)
+        result = _call(fn, case, X, y, batch_size, rng, raised=[
+            (_mentions("slice indices must be integers"), "batch_size is an int; slice with it, "
+             "order[start:start + batch_size].")])
+        expected = data.batches.library(X, y, batch_size, twin)
+        try:
+            pairs = list(result)
+        except TypeError:
+            raise Failed(case, f"it returned {_short(result)}",
+                         "return a list of pairs (X_batch, y_batch), one per batch.") from None
+        if not all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
+            raise Failed(case, "an item of the result is not a pair (X_batch, y_batch)",
+                         "append each batch as a tuple: parts.append((X_batch, y_batch)).")
+        for X_batch, y_batch in pairs:
+            if not isinstance(X_batch, Tensor):
+                raise Failed(case, f"an X_batch is {_short(X_batch)}",
+                             "each X_batch is a Tensor of the chosen rows: Tensor(X.data[index], "
+                             "dtype=X.dtype).")
+            if X_batch.dtype != X.dtype:
+                raise Failed(case, f"an X_batch is {X_batch.dtype}; X is {X.dtype}",
+                             "keep X's dtype: Tensor(X.data[index], dtype=X.dtype).")
+            rows = X_batch.data[:, 0].astype(int)
+            if not np.array_equal(X_batch.data, X.data[rows]) or not np.array_equal(
+                    np.asarray(y_batch), y[rows]):
+                raise Failed(case, "a batch pairs rows of X with labels of other rows",
+                             "draw one permutation and index X and y with the same slice of it: "
+                             "each sample keeps its own label.")
+        sizes = [len(y_batch) for _, y_batch in pairs]
+        ids = np.concatenate([X_batch.data[:, 0].astype(int) for X_batch, _ in pairs]) if pairs \
+            else np.array([], int)
+        want = [len(b) for _, b in expected]
+        if sorted(ids.tolist()) != list(range(n)):
+            dropped = sum(sizes) < n and all(size == batch_size for size in sizes)
+            raise Failed(case, f"the batches hold samples {sorted(ids.tolist())}; every one of 0 to "
+                         f"{n - 1} must appear exactly once (batch sizes: yours {sizes}, expected {want})",
+                         "the last batch may be smaller: range(0, n, batch_size) reaches it." if dropped
+                         else "take each batch as a slice of one permutation, so that no sample repeats.")
+        if sizes != want:
+            raise Failed(case, f"the batch sizes are {sizes}; expected {want}",
+                         f"cut the permutation into slices of batch_size ({batch_size}), the last one "
+                         f"smaller.")
+        order = [int(i) for i in ids]
+        if n > 3 and order == sorted(order):
+            raise Failed(case, f"the samples come in their original order, {order}",
+                         "shuffle them: order = rng.permutation(n), then slice the order.")
+        if rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state:
+            raise Failed(case, "rng was not used: its state is as it was before the call",
+                         "draw the order from the Generator you were given, rng.permutation(n): "
+                         "np.random or a new default_rng would give every epoch the same order, or "
+                         "one no seed can repeat.")
+        expected_order = [int(i) for X_batch, _ in expected for i in X_batch.data[:, 0]]
+        if order != expected_order:
+            raise Failed(case, f"the samples come in the order {order}; expected {expected_order}",
+                         "draw the order as rng.permutation(n), once, so that a seed gives the same "
+                         "batches as the library's.")
+        if rng.bit_generator.state != twin.bit_generator.state:
+            raise Failed(case, "rng has drawn more numbers than one permutation needs",
+                         "draw one permutation per call and nothing else, so that the next epoch's "
+                         "order is the library's too.")
+
+
+def _check_train_epoch(fn):
+    for optimizer_class, hyper, batch_size in [(optim.SGD, dict(lr=0.1, momentum=0.9), 4),
+                                               (optim.Adam, dict(lr=0.01), 10)]:
+        rng = np.random.default_rng(0)
+        X = Tensor(rng.standard_normal((10, 3)), dtype=np.float64, name="X")
+        y = rng.integers(0, 3, 10)
+        mine, ref = (MLP(3, 5, 3, seed=4, dtype=np.float64) for _ in range(2))
+        opt, ref_opt = optimizer_class(mine.params, **hyper), optimizer_class(ref.params, **hyper)
+        rng, twin = np.random.default_rng(2), np.random.default_rng(2)
+        label = f"{optimizer_class.__name__}({', '.join(f'{k}={v}' for k, v in hyper.items())})"
+        for epoch in (1, 2):
+            case = (f"epoch {epoch} of two, MLP(3, 5, 3) float64, 10 samples, batch_size {batch_size}, "
+                    f"{label}, one default_rng(2) for both epochs")
+            alternatives = _epoch_alternatives(ref, optimizer_class, hyper, X, y, batch_size, twin)
+            before = rng.bit_generator.state
+            with Tape():
+                result = _call(fn, case, mine, opt, X, y, batch_size, rng)
+                expected = model.train_epoch.library(ref, ref_opt, X, y, batch_size, twin)
+            if isinstance(result, Tensor):
+                raise Failed(case, f"it returned {_short(result)}",
+                             "return a Python float: the loss's .item(), weighted and averaged.")
+            if not isinstance(result, (float, np.floating)) or not np.isfinite(result):
+                raise Failed(case, f"it returned {_short(result) if not isinstance(result, float) else result}",
+                             "return the epoch's mean loss as a float.")
+            if rng.bit_generator.state == before:
+                raise Failed(case, "rng was not used: its state is as it was before the call",
+                             "pass rng, the Generator you were given, to batches(X, y, batch_size, rng): "
+                             "a new Generator inside would give every epoch the same order.")
+            for p, q in zip(mine.params, ref.params):
+                if not _same(p.data, q.data, 1e-9):
+                    hint = _first_match(p.data, [(
+                        "that is one step on all the samples at once; take one optimiser step per "
+                        "minibatch: for X_batch, y_batch in batches(X, y, batch_size, rng).",
+                        alternatives["full batch"][p.name])])
+                    raise Failed(case, _difference(f"{p.name}.data after the epoch", p.data, q.data), hint)
+            if not _same(result, expected, 1e-9):
+                hint = _first_match(result, [
+                    ("that is the plain mean of the batches' losses; the last batch is smaller, so "
+                     "weight each batch's mean loss by its size: total += loss.item() * len(y_batch), "
+                     "then divide by len(y).", alternatives["unweighted"]),
+                    ("that is the sum over the samples; divide by the number of samples, len(y).",
+                     alternatives["sum"]),
+                    ("that is the last batch's loss; return the mean over the whole epoch.",
+                     alternatives["last"])])
+                raise Failed(case, f"it returned {result:.6g}; expected {expected:.6g}, the mean loss "
+                             f"over the epoch's samples", hint)
+
+
+def _copy_rng(rng):
+    """A Generator that will draw what ``rng`` draws next, leaving ``rng`` as it is."""
+    copy = np.random.Generator(type(rng.bit_generator)())
+    copy.bit_generator.state = rng.bit_generator.state
+    return copy
+
+
+def _epoch_alternatives(ref, optimizer_class, hyper, X, y, batch_size, rng):
+    """What known mistakes would give on this epoch, from copies of ``ref``: loss summaries and weights."""
+    def copy_model():
+        net = MLP(3, 5, 3, seed=4, dtype=np.float64)
+        for p, q in zip(net.params, ref.params):
+            p.data[...] = q.data
+        return net
+
+    losses, sizes = [], []
+    with Tape():
+        net = copy_model()
+        opt = optimizer_class(net.params, **hyper)
+        parts = data.batches.library(X, y, batch_size, _copy_rng(rng))
+        for X_batch, y_batch in parts:
+            loss, _ = model.train_on_batch(net, opt, X_batch, y_batch)
+            losses.append(loss.item())
+            sizes.append(len(y_batch))
+        full = copy_model()
+        model.train_on_batch(full, optimizer_class(full.params, **hyper), X, y)
+    weighted = np.array(losses) * sizes
+    return {"unweighted": float(np.mean(losses)), "sum": float(weighted.sum()), "last": losses[-1],
+            "full batch": {p.name: p.data for p in full.params}}
+
+
 # ---- the registry ----------------------------------------------------------------------
 
 def _vjp_task(id, op, checked):
@@ -1065,4 +1502,19 @@ TASKS = {t.id: t for t in [
          "updated in place; gradients left alone", _check_sgd_step),
     Task("5.2", "train_step", "05_xor", "three steps on XOR against the library's: the same loss, "
          "logits and weights after every step", _check_train_step),
+    Task("6.1", "momentum_update", "06_optimisers", "four steps each of momentum, Nesterov momentum and "
+         "a float32 parameter against the equations in float64: the parameter in place, the buffer a "
+         "copy kept in state", _check_momentum_update),
+    Task("6.2", "adam_update", "06_optimisers", "five steps each on three parameters, one with gradients "
+         "from 1e-3 to 1e3, one float32, against the equations in float64: step, m and v in state, "
+         "bias correction, eps", _check_adam_update),
+    Task("6.3", "adamw_update", "06_optimisers", "four steps on a parameter with a zero gradient, and "
+         "four on one with gradients, against AdamW's equations in float64: the decay decoupled from "
+         "the gradient",
+         _check_adamw_update),
+    Task("7.1", "batches", "07_digits", "three cases against the library's: every sample once with its "
+         "label, the last batch smaller, the order from rng.permutation", _check_batches),
+    Task("7.2", "train_epoch", "07_digits", "two epochs each with SGD with momentum and with Adam, one "
+         "Generator for both epochs, against the library's: the weights and the weighted mean loss",
+         _check_train_epoch),
 ]}

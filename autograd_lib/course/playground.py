@@ -1,16 +1,17 @@
-"""The XOR playground: sliders that retrain autograd_lib's MLP and redraw the result.
+"""The playgrounds: sliders that retrain autograd_lib's MLP and redraw the result.
 
-Two versions:
+Two playgrounds, each in two versions. The XOR playground (chapter 5) varies the learning rate,
+the hidden size, the activation, the epochs and the seed of full-batch SGD on XOR. The optimiser
+playground (chapter 6) adds the data set (XOR or two moons), the optimiser (SGD, with momentum or
+Nesterov's, Adam, AdamW) and the weight decay.
 
-* :func:`xor_playground` is live. Every slider release calls the library's own
-  ``train(MLP(2, hidden, 2, activation, seed), X, y, lr, epochs)`` in the
-  running kernel and redraws the figure. It needs a kernel (JupyterLab, Binder,
-  Colab).
-* :func:`static_playground` is for the published book, which has no kernel. It
-  trains the runs an experiment needs once, when the book is built, renders each
-  result to a small PNG with its caption, and stacks them in ``ipywidgets.Stack``
-  widgets whose ``selected_index`` is ``jslink``-ed to the sliders, so the browser
-  switches pictures by itself.
+* :func:`xor_playground` and :func:`optimiser_playground` are live. Every slider release calls
+  the library's own ``train`` in the running kernel and redraws the figure. They need a kernel
+  (JupyterLab, Binder, Colab).
+* :func:`static_playground` is for the published book, which has no kernel. It trains the runs
+  an experiment needs once, when the book is built, renders each result to a small PNG with its
+  caption, and stacks them in ``ipywidgets.Stack`` widgets whose ``selected_index`` is
+  ``jslink``-ed to the sliders, so the browser switches pictures by itself.
 
 ipywidgets and matplotlib are imported inside the functions: ``import
 autograd_lib`` needs only NumPy.
@@ -22,12 +23,14 @@ import html
 import itertools
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from . import plots
-from ..data import xor_data
+from ..data import two_moons, xor_data
 from ..model import MLP, train
+from ..optim import SGD, Adam, AdamW
 
 DEFAULTS = dict(lr=0.5, hidden=8, epochs=500, seed=0, activation="relu")
 LR_RANGE = (1e-3, 1e2)
@@ -38,6 +41,65 @@ ACTIVATIONS = ("relu", "tanh")
 
 GRID_LRS = (0.01, 0.05, 0.2, 0.5, 2.0, 10.0, 50.0)
 GRID_HIDDENS = (1, 2, 4, 8, 16, 64)
+
+OPTIMISER_DEFAULTS = dict(dataset="moons", optimizer="adam", lr=0.03, weight_decay=0.0, hidden=16,
+                          epochs=300, seed=0, activation="relu")
+"""The optimiser playground's settings at the start. Its ``seed`` is the network's; the moons
+themselves are always ``two_moons(200, noise=0.1, seed=0)``."""
+DATASETS = ("xor", "moons")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
+WEIGHT_DECAYS = (0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
+
+
+@lru_cache(maxsize=None)
+def dataset(name):
+    """``(X, y)`` of a playground's data set: ``"xor"``'s four points, or ``"moons"``."""
+    if name == "xor":
+        return xor_data()
+    if name == "moons":
+        return two_moons(200, noise=0.1, seed=0)
+    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+
+
+def make_optimizer(name, params, lr, weight_decay):
+    """The optimiser called ``name`` in the playground, over ``params``.
+
+    ``"sgd"``, ``"momentum"`` (0.9), ``"nesterov"`` (0.9) and ``"adam"`` take ``weight_decay`` as
+    L2 in the gradient, ``"adamw"`` decoupled, each as its ``torch.optim`` namesake does.
+    """
+    makers = {"sgd": lambda: SGD(params, lr, weight_decay=weight_decay),
+              "momentum": lambda: SGD(params, lr, momentum=0.9, weight_decay=weight_decay),
+              "nesterov": lambda: SGD(params, lr, momentum=0.9, nesterov=True, weight_decay=weight_decay),
+              "adam": lambda: Adam(params, lr, weight_decay=weight_decay),
+              "adamw": lambda: AdamW(params, lr, weight_decay=weight_decay)}
+    if name not in makers:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+    return makers[name]()
+
+
+def train_setting(settings):
+    """Train the run these settings describe: returns ``(model, history)``.
+
+    With XOR's five settings, exactly ``train(MLP(2, hidden, 2, activation, seed), X, y, lr,
+    epochs)``; with the optimiser playground's, ``train`` on its data set with the optimiser
+    :func:`make_optimizer` makes.
+    """
+    s = settings
+    X, y = dataset(s.get("dataset", "xor"))
+    model = MLP(2, int(s["hidden"]), 2, activation=s["activation"], seed=int(s["seed"]))
+    if "optimizer" not in s:
+        return model, train(model, X, y, lr=float(s["lr"]), epochs=int(s["epochs"]))
+    optimizer = make_optimizer(s["optimizer"], model.params, float(s["lr"]), float(s["weight_decay"]))
+    return model, train(model, X, y, epochs=int(s["epochs"]), optimizer=optimizer)
+
+
+def figure_of(model, history, settings, fig):
+    """Draw a run's picture into ``fig``: loss, boundary (hidden lines for XOR), accuracy."""
+    data = dataset(settings.get("dataset", "xor"))
+    X = None if settings.get("dataset", "xor") == "xor" else data[0]
+    title = plots.settings_text(**settings) + "\n" + plots.outcome_text(history, model, X)
+    return plots.playground_figure(model, history, title=title, fig=fig, data=None if X is None else data,
+                                   hidden_lines=X is None)
 
 
 # ---- what a run did, in words ------------------------------------------------------
@@ -56,19 +118,20 @@ def still_falling(history):
     return float((loss[-window - 1] - loss[-1]) / (window * loss[-window - 1]))
 
 
-def verdict(history, model=None):
+def verdict(history, model=None, X=None):
     """A plain-language verdict on a run: ``(kind, sentence)``.
 
     ``kind`` is one of ``"diverged"``, ``"worse"``, ``"solved"``, ``"learning"``
     (not solved, but the loss is still falling: more epochs or a larger learning
     rate would help) and ``"stuck"`` (not solved, and the loss has stopped
     falling), checked in that order. Dead ReLU units are those negative on all
-    four inputs (:func:`autograd_lib.course.plots.dead_units`).
+    the inputs ``X``, XOR's four by default (:func:`autograd_lib.course.plots.dead_units`).
     """
     n = history.n_samples
-    dead = int(plots.dead_units(model).sum()) if model is not None else 0
+    dead = int(plots.dead_units(model, X).sum()) if model is not None else 0
     width = model.W1.shape[1] if model is not None else 0
-    dead_note = (f" {dead} of {width} hidden ReLU units are dead (negative on all four inputs, "
+    inputs = "all four inputs" if n == 4 else f"all {n} inputs"
+    dead_note = (f" {dead} of {width} hidden ReLU units are dead (negative on {inputs}, "
                  f"so they get no gradient and never recover).") if dead else ""
     if history.diverged:
         bad = history.loss[-1]
@@ -92,12 +155,16 @@ def verdict(history, model=None):
                      f"({history.final_loss:.4f}).{cause}")
 
 
-def caption_html(history, model, lr, hidden, activation, epochs, seed):
-    """The caption under the playground: the settings, then the outcome in words."""
-    kind, sentence = verdict(history, model)
+def caption_html(history, model, lr, hidden, activation, epochs, seed, **more):
+    """The caption under the playground: the settings, then the outcome in words.
+
+    ``more``: the optimiser playground's ``dataset``, ``optimizer`` and ``weight_decay``.
+    """
+    X = dataset(more["dataset"])[0] if more.get("dataset", "xor") != "xor" else None
+    kind, sentence = verdict(history, model, X)
     color = {"diverged": "#b2182b", "worse": "#b2182b", "stuck": "#b35806",
              "learning": "#1f4e9c"}.get(kind, "#1a1a1a")
-    settings = plots.settings_text(lr, hidden, activation, epochs, seed)
+    settings = plots.settings_text(lr, hidden, activation, epochs, seed, **more)
     loss = "nan/inf" if history.diverged else f"{history.final_loss:.6f}"
     return (f"<div style='line-height:1.4'><b>Settings:</b> {html.escape(settings)}<br>"
             f"<b>Result:</b> final loss {loss}, accuracy {int(history.correct[-1])}/{history.n_samples}"
@@ -107,30 +174,36 @@ def caption_html(history, model, lr, hidden, activation, epochs, seed):
 # ---- the live playground -----------------------------------------------------------
 
 class Playground:
-    """The live XOR playground; ``display(pg)`` (or ending a cell with it) shows it.
+    """A live playground; ``display(pg)`` (or ending a cell with it) shows it.
+
+    With XOR's five settings it is the XOR playground. Given ``dataset``, ``optimizer`` and
+    ``weight_decay`` too, it is the optimiser playground, with a control for each of them.
 
     Attributes:
         lr, hidden, epochs, seed, activation: the control widgets (sliders and
             toggle buttons); setting ``.value`` from Python retrains, like a
             release of the slider.
+        dataset, optimizer, weight_decay: the optimiser playground's extra controls
+            (``None`` in the XOR playground).
         retrain_button: the "Retrain" button (same settings; useful after editing code).
         image: the ``ipywidgets.Image`` showing the figure as PNG.
         caption: the ``ipywidgets.HTML`` caption.
         widget: the whole ``VBox``.
-        model, history: the last trained model and its :class:`History`.
+        model, history: the last trained model and its :class:`~autograd_lib.History`.
         settings: the dict of settings the last run used.
         last_seconds: how long the last retrain + redraw took.
     """
 
     def __init__(self, lr=DEFAULTS["lr"], hidden=DEFAULTS["hidden"], epochs=DEFAULTS["epochs"],
-                 seed=DEFAULTS["seed"], activation=DEFAULTS["activation"], dpi=80):
+                 seed=DEFAULTS["seed"], activation=DEFAULTS["activation"], dpi=80, *, dataset=None,
+                 optimizer=None, weight_decay=None):
         import ipywidgets as w
         from matplotlib.figure import Figure
 
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        common = dict(continuous_update=False, style={"description_width": "100px"},
-                      layout=w.Layout(width="420px"))
+        style = {"description_width": "100px"}
+        common = dict(continuous_update=False, style=style, layout=w.Layout(width="420px"))
         self.lr = w.FloatLogSlider(value=_clip(lr, *LR_RANGE), base=10, min=np.log10(LR_RANGE[0]),
                                    max=np.log10(LR_RANGE[1]), step=0.05, readout_format=".3g",
                                    description="learning rate", **common)
@@ -141,22 +214,36 @@ class Playground:
         self.seed = w.IntSlider(value=int(_clip(seed, *SEED_RANGE)), min=SEED_RANGE[0], max=SEED_RANGE[1],
                                 description="seed", **common)
         self.activation = w.ToggleButtons(options=list(ACTIVATIONS), value=activation, description="activation",
-                                          style={"description_width": "100px", "button_width": "70px"})
+                                          style={**style, "button_width": "70px"})
+        self.dataset = self.optimizer = self.weight_decay = None
+        controls = [self.lr, self.hidden, self.epochs, self.seed, self.activation]
+        if optimizer is not None:
+            self.dataset = w.ToggleButtons(options=list(DATASETS), value=dataset, description="data set",
+                                           style={**style, "button_width": "70px"})
+            self.optimizer = w.ToggleButtons(options=[(plots.OPTIMIZER_LABELS[o], o) for o in OPTIMIZERS],
+                                             value=optimizer, description="optimiser",
+                                             style={**style, "button_width": "125px"})
+            self.weight_decay = w.SelectionSlider(options=[(f"{v:g}", v) for v in WEIGHT_DECAYS],
+                                                  value=_nearest(weight_decay, WEIGHT_DECAYS),
+                                                  description="weight decay", **common)
+            controls += [self.dataset, self.optimizer, self.weight_decay]
         self.retrain_button = w.Button(description="Retrain", icon="refresh",
                                        tooltip="train again with the current settings")
         self.image = w.Image(format="png")
         self.caption = w.HTML()
-        self.widget = w.VBox([
-            w.HBox([w.VBox([self.lr, self.hidden, self.epochs]),
-                    w.VBox([self.seed, self.activation, self.retrain_button])]),
-            self.image, self.caption,
-        ])
+        if optimizer is None:
+            rows = [w.HBox([w.VBox([self.lr, self.hidden, self.epochs]),
+                            w.VBox([self.seed, self.activation, self.retrain_button])])]
+        else:
+            rows = [self.dataset, self.optimizer,
+                    w.HBox([w.VBox([self.lr, self.weight_decay, self.hidden]),
+                            w.VBox([self.epochs, self.seed, self.activation])]), self.retrain_button]
+        self.widget = w.VBox(rows + [self.image, self.caption])
         self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
-        self.X, self.y = xor_data()
         self.model = self.history = None
         self.settings = {}
         self.last_seconds = float("nan")
-        for control in (self.lr, self.hidden, self.epochs, self.seed, self.activation):
+        for control in controls:
             control.observe(self._on_change, names="value")
         self.retrain_button.on_click(lambda _button: self.retrain())
         self.retrain()
@@ -166,28 +253,31 @@ class Playground:
 
     def retrain(self):
         """Train with the widgets' current values and redraw. Never raises."""
+        more = {} if self.optimizer is None else dict(
+            dataset=self.dataset.value, optimizer=self.optimizer.value, weight_decay=self.weight_decay.value)
         return self.run(lr=self.lr.value, hidden=self.hidden.value, activation=self.activation.value,
-                        epochs=self.epochs.value, seed=self.seed.value)
+                        epochs=self.epochs.value, seed=self.seed.value, **more)
 
-    def run(self, lr, hidden, activation, epochs, seed):
+    def run(self, lr, hidden, activation, epochs, seed, **more):
         """Train and redraw with these settings, which need not fit the sliders.
 
         This is what :meth:`retrain` calls; tests use it to try settings beyond
-        the sliders' bounds (a learning rate of 1e12 that overflows). Any error
-        is shown in the caption instead of raised, so the playground stays usable.
-        Returns the :class:`History`, or ``None`` after an error.
+        the sliders' bounds (a learning rate of 1e12 that overflows). ``more``: the
+        optimiser playground's ``dataset``, ``optimizer`` and ``weight_decay``. Any
+        error is shown in the caption instead of raised, so the playground stays
+        usable. Returns the :class:`~autograd_lib.History`, or ``None`` after an error.
         """
         start = time.perf_counter()
         self.settings = dict(lr=float(lr), hidden=int(hidden), activation=activation,
                              epochs=int(epochs), seed=int(seed))
+        if more:
+            self.settings.update(dataset=more["dataset"], optimizer=more["optimizer"],
+                                 weight_decay=float(more["weight_decay"]))
         try:
-            self.model = MLP(2, int(hidden), 2, activation=activation, seed=int(seed))
-            self.history = train(self.model, self.X, self.y, lr=float(lr), epochs=int(epochs))
-            title = (plots.settings_text(lr, hidden, activation, epochs, seed) + "\n"
-                     + plots.outcome_text(self.history, self.model))
-            plots.playground_figure(self.model, self.history, title=title, fig=self._figure)
+            self.model, self.history = train_setting(self.settings)
+            figure_of(self.model, self.history, self.settings, self._figure)
             self.image.value = plots.figure_png(self._figure)
-            self.caption.value = caption_html(self.history, self.model, lr, hidden, activation, epochs, seed)
+            self.caption.value = caption_html(self.history, self.model, **self.settings)
         except Exception as error:  # noqa: BLE001 - the playground reports, never raises
             self.caption.value = (f"<span style='color:#b2182b'><b>Error</b> with "
                                   f"{html.escape(str(self.settings))}: "
@@ -217,13 +307,34 @@ def xor_playground(**initial):
     return Playground(**{**DEFAULTS, **initial})
 
 
+def optimiser_playground(**initial):
+    """The live optimiser playground, starting from ``initial`` settings.
+
+    Keyword arguments (all optional), with their defaults: ``dataset`` ("moons"; or "xor"),
+    ``optimizer`` ("adam"; or "sgd", "momentum", "nesterov", "adamw"), ``lr`` (0.03),
+    ``weight_decay`` (0; the slider offers 0 and 1e-4 to 1), ``hidden`` (16), ``epochs`` (300),
+    ``seed`` (0), ``activation`` ("relu"). Every run is full-batch ``train`` with that optimiser.
+    Returns a :class:`Playground`; end a cell with it to show it.
+    """
+    unknown = set(initial) - set(OPTIMISER_DEFAULTS)
+    if unknown:
+        raise TypeError(f"optimiser_playground: unknown settings {sorted(unknown)}; use "
+                        f"{sorted(OPTIMISER_DEFAULTS)}")
+    return Playground(**{**OPTIMISER_DEFAULTS, **initial})
+
+
+def _nearest(value, values):
+    return min(values, key=lambda v: abs(v - value))
+
+
 def _clip(value, lo, hi):
     return min(max(value, lo), hi)
 
 
 # ---- precomputed runs for the static book ------------------------------------------
 
-SETTING_LABELS = {"activation": "activation", "lr": "learning rate", "hidden": "hidden units",
+SETTING_LABELS = {"dataset": "data set", "optimizer": "optimiser", "activation": "activation",
+                  "lr": "learning rate", "weight_decay": "weight decay", "hidden": "hidden units",
                   "epochs": "epochs", "seed": "seed"}
 
 
@@ -232,9 +343,10 @@ class Runs:
     """Trained runs over some settings, the others fixed.
 
     ``axes`` maps each varied setting (``"activation"``, ``"lr"``, ``"hidden"``,
-    ``"epochs"`` or ``"seed"``) to its values, in the order the sliders show them;
-    ``fixed`` holds the other settings. ``runs[values]`` is ``(model, history)``,
-    with ``values`` one value per axis, in the axes' order.
+    ``"epochs"``, ``"seed"``, and for the optimiser playground ``"dataset"``,
+    ``"optimizer"`` and ``"weight_decay"``) to its values, in the order the sliders
+    show them; ``fixed`` holds the other settings. ``runs[values]`` is ``(model,
+    history)``, with ``values`` one value per axis, in the axes' order.
     """
 
     axes: dict
@@ -242,7 +354,7 @@ class Runs:
     runs: dict = field(default_factory=dict)
 
     def settings(self, values):
-        """All five settings of the run at ``values``."""
+        """All the settings of the run at ``values``."""
         return {**self.fixed, **dict(zip(self.axes, values))}
 
     def get(self, **settings):
@@ -257,21 +369,21 @@ class Runs:
 
 
 def train_runs(axes, **fixed):
-    """Train ``MLP(2, hidden, 2, activation, seed)`` with ``train`` for every combination of ``axes``.
+    """Train the run of every combination of ``axes`` with :func:`train_setting`.
 
-    ``fixed`` gives the settings that do not vary; any left out take the playground's
-    defaults. Returns :class:`Runs`.
+    ``fixed`` gives the settings that do not vary; any left out take the defaults of the XOR
+    playground, or of the optimiser playground if any of ``dataset``, ``optimizer`` or
+    ``weight_decay`` is among the settings. Returns :class:`Runs`.
     """
-    unknown = (set(axes) | set(fixed)) - set(DEFAULTS)
+    given = set(axes) | set(fixed)
+    defaults = OPTIMISER_DEFAULTS if given & {"dataset", "optimizer", "weight_decay"} else DEFAULTS
+    unknown = given - set(defaults)
     if unknown:
-        raise TypeError(f"train_runs: unknown settings {sorted(unknown)}; use {sorted(DEFAULTS)}")
-    X, y = xor_data()
+        raise TypeError(f"train_runs: unknown settings {sorted(unknown)}; use {sorted(defaults)}")
     runs = Runs({name: tuple(values) for name, values in axes.items()},
-                {k: v for k, v in {**DEFAULTS, **fixed}.items() if k not in axes})
+                {k: v for k, v in {**defaults, **fixed}.items() if k not in axes})
     for values in itertools.product(*runs.axes.values()):
-        s = runs.settings(values)
-        model = MLP(2, s["hidden"], 2, activation=s["activation"], seed=s["seed"])
-        runs.runs[values] = (model, train(model, X, y, lr=s["lr"], epochs=s["epochs"]))
+        runs.runs[values] = train_setting(runs.settings(values))
     return runs
 
 
@@ -304,10 +416,16 @@ class StaticPlayground:
         from matplotlib.figure import Figure
 
         self.runs = runs
-        self.controls = {name: _control(w, name, values) for name, values in runs.axes.items()}
+        defaults = OPTIMISER_DEFAULTS if "optimizer" in {**runs.fixed, **runs.axes} else DEFAULTS
+        self.controls = {name: _control(w, name, values, defaults) for name, values in runs.axes.items()}
         self.images, self.captions, self.links = {}, {}, []
         self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
         self._colors = colors
+        # One Layout and one style shared by every picture, caption and stack: each widget's own
+        # would add a model of its own, about a kilobyte, to the page's saved widget state.
+        from ipywidgets.widgets.widget_string import HTMLStyle  # not exported by ipywidgets 8.1
+
+        self._layout, self._caption_style = w.Layout(), HTMLStyle()
         self.outer = self._stack(w, ())
         n, fixed = len(self.images), plots.settings_phrase(runs.fixed)
         self.note = w.HTML(
@@ -327,19 +445,19 @@ class StaticPlayground:
         name = list(self.runs.axes)[level]
         control = self.controls[name]
         stack = w.Stack([self._stack(w, values + (v,)) for v in self.runs.axes[name]],
-                        selected_index=control.index)
+                        selected_index=control.index, layout=self._layout)
         self.links.append(w.jslink((control, "index"), (stack, "selected_index")))
         return stack
 
     def _picture(self, w, values):
         model, history = self.runs.runs[values]
         s = self.runs.settings(values)
-        title = plots.settings_text(s["lr"], s["hidden"], s["activation"], s["epochs"], s["seed"])
-        plots.playground_figure(model, history, title=title + "\n" + plots.outcome_text(history, model),
-                                fig=self._figure)
-        self.images[values] = w.Image(value=plots.figure_png(self._figure, colors=self._colors), format="png")
-        self.captions[values] = w.HTML(caption_html(history, model, **s))
-        return w.VBox([self.images[values], self.captions[values]])
+        figure_of(model, history, s, self._figure)
+        self.images[values] = w.Image(value=plots.figure_png(self._figure, colors=self._colors), format="png",
+                                      layout=self._layout)
+        self.captions[values] = w.HTML(caption_html(history, model, **s), layout=self._layout,
+                                       style=self._caption_style)
+        return w.VBox([self.images[values], self.captions[values]], layout=self._layout)
 
     @property
     def nbytes(self):
@@ -352,13 +470,16 @@ class StaticPlayground:
         display(self.widget)
 
 
-def _control(w, name, values):
-    default = values.index(DEFAULTS[name]) if DEFAULTS[name] in values else 0
-    options = [(f"{v:g}" if isinstance(v, float) else str(v), i) for i, v in enumerate(values)]
+def _control(w, name, values, defaults):
+    default = values.index(defaults[name]) if defaults[name] in values else 0
+    label = plots.OPTIMIZER_LABELS.get if name == "optimizer" else (
+        lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    options = [(label(v), i) for i, v in enumerate(values)]
     style = {"description_width": "100px"}
-    if name == "activation":
+    if name in ("activation", "dataset", "optimizer"):
+        width = "125px" if name == "optimizer" else "70px"
         return w.ToggleButtons(options=options, value=default, description=SETTING_LABELS[name],
-                               style={**style, "button_width": "70px"})
+                               style={**style, "button_width": width})
     return w.SelectionSlider(options=options, value=default, description=SETTING_LABELS[name],
                              style=style, layout=w.Layout(width="360px"))
 
@@ -417,6 +538,7 @@ def landscape_figure(grid, figsize=(9.6, 3.6), dpi=90):
     return fig
 
 
-__all__ = ["Playground", "xor_playground", "Runs", "train_runs", "train_grid", "StaticPlayground",
+__all__ = ["Playground", "xor_playground", "optimiser_playground", "dataset", "make_optimizer",
+           "train_setting", "Runs", "train_runs", "train_grid", "StaticPlayground",
            "StaticUnavailable", "static_playground", "landscape_figure", "verdict", "still_falling",
            "caption_html"]

@@ -7,7 +7,8 @@ Every function below named ``planted_*`` is a reader's answer with one known mis
 import numpy as np
 import pytest
 
-from autograd_lib import MLP, VJP_RULES, backward, he_init, plugin, relu, softmax_ce, xor_data
+from autograd_lib import (MLP, VJP_RULES, Tensor, adam_update, backward, batches, he_init, plugin, relu,
+                          softmax_ce, train_on_batch, xor_data)
 from autograd_lib.course import checks
 from autograd_lib.course.checks import TASKS, check, run_check
 from autograd_lib.tape import apply_vjp, current_tape, start_backward, tape_reset
@@ -475,3 +476,280 @@ def planted_divided_by_h(f, p, h):
 def test_central_difference_divided_by_h_instead_of_2h():
     _, text = failure("4.1", planted_divided_by_h)
     assert "the two points are 2 h apart, so divide by 2 * h" in text
+
+
+# ---- chapter 6: the optimisers' updates ----
+
+def _momentum(p, g, state, lr, momentum, nesterov, first=lambda g: g.copy(), add=lambda g: g,
+              step=None):
+    # A reader's momentum_update, built from its parts so that each test plants one mistake.
+    buf = state.get("momentum_buffer")
+    if buf is None:
+        buf = state["momentum_buffer"] = first(g)
+    else:
+        buf *= momentum
+        buf += add(g)
+    p.data -= lr * (step(g, buf) if step else (g + momentum * buf if nesterov else buf))
+
+
+def planted_momentum_buffer_is_the_gradient(p, g, state, lr, momentum, nesterov):
+    _momentum(p, g, state, lr, momentum, nesterov, first=lambda g: g)
+
+
+def planted_momentum_dampened(p, g, state, lr, momentum, nesterov):
+    _momentum(p, g, state, lr, momentum, nesterov, first=lambda g: (1 - momentum) * g,
+              add=lambda g: (1 - momentum) * g)
+
+
+def planted_nesterov_ignored(p, g, state, lr, momentum, nesterov):
+    _momentum(p, g, state, lr, momentum, nesterov, step=lambda g, buf: buf)
+
+
+def planted_momentum_forgets(p, g, state, lr, momentum, nesterov):
+    state.clear()
+    _momentum(p, g, state, lr, momentum, nesterov)
+
+
+def planted_momentum_with_lr_in_the_buffer(p, g, state, lr, momentum, nesterov):
+    buf = state.get("momentum_buffer")
+    if buf is None:
+        buf = state["momentum_buffer"] = lr * g
+    else:
+        buf *= momentum
+        buf += lr * g
+    p.data -= buf
+
+
+def planted_momentum_not_in_place(p, g, state, lr, momentum, nesterov):
+    buf = state.setdefault("momentum_buffer", np.zeros_like(p.data))
+    buf *= momentum
+    buf += g
+    p.data = p.data - lr * buf
+
+
+@pytest.mark.parametrize("fn, case, words", [
+    (planted_momentum_buffer_is_the_gradient, "momentum 0.9, lr 0.1, p (2, 3) float64, step 1",
+     "state['momentum_buffer'] is the gradient array g itself Hint: make the buffer a copy"),
+    (planted_momentum_dampened, "momentum 0.9, lr 0.1, p (2, 3) float64, step 1",
+     "Hint: that is a running average, buf = momentum * buf + (1 - momentum) * g"),
+    (planted_nesterov_ignored, "Nesterov momentum 0.9, lr 0.1, p (2, 3) float64, step 1",
+     "Hint: with nesterov=True, step along g + momentum * buf"),
+    (planted_momentum_forgets, "momentum 0.9, lr 0.1, p (2, 3) float64, step 2",
+     "Hint: the buffer starts again from g at every step"),
+    (planted_momentum_with_lr_in_the_buffer, "momentum 0.9, lr 0.1, p (2, 3) float64, step 1",
+     "state['momentum_buffer'] is wrong: max error 0.576 at [0, 2] (yours +0.0640423, expected "
+     "+0.640423) Hint: PyTorch keeps lr out of the buffer"),
+    (planted_momentum_not_in_place, "momentum 0.9, lr 0.1, p (2, 3) float64, step 1",
+     "p.data is a new array after the step Hint: update in place"),
+])
+def test_momentum_mistakes(fn, case, words):
+    verdict, text = failure("6.1", fn)
+    assert verdict.case == case
+    assert words in text
+
+
+def _adam(p, g, state, lr, betas, eps, correct_m=True, correct_v=True, eps_inside=False,
+          count_after=False):
+    # A reader's adam_update, built from its parts so that each test plants one mistake.
+    if not state:
+        state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+    if not count_after:
+        state["step"] += 1
+    b1, b2 = betas
+    m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    v += (1 - b2) * g * g
+    m_hat = m / (1 - b1**t) if correct_m else m
+    v_hat = v / (1 - b2**t) if correct_v else v
+    p.data -= lr * m_hat / (np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps)
+    if count_after:
+        state["step"] += 1
+
+
+@pytest.mark.parametrize("options, words", [
+    (dict(correct_m=False, correct_v=False), "Hint: no bias correction: m and v start at zero"),
+    (dict(correct_v=False), "Hint: v is not bias-corrected"),
+    (dict(correct_m=False), "Hint: m is not bias-corrected: divide it by (1 - b1**t) too"),
+    (dict(eps_inside=True), "Hint: eps goes outside the square root: sqrt(v_hat) + eps."),
+    (dict(count_after=True), "p.data has a NaN or infinite entry at [0, 0]: nan (expected: the "
+     "equations, in float64) Hint: a NaN or an infinity from finite gradients is a division by zero"),
+])
+def test_adam_mistakes(options, words):
+    def planted(p, g, state, lr, betas, eps):
+        _adam(p, g, state, lr, betas, eps, **options)
+
+    verdict, text = failure("6.2", planted)
+    assert verdict.case == ("p (1, 4) float64, lr 0.01, betas (0.9, 0.999), eps 1e-08, gradients of "
+                            "scales 1e-3 to 1e3, step 1")
+    assert words in text
+
+
+def planted_adam_with_its_own_names(p, g, state, lr, betas, eps):
+    state.setdefault("m", np.zeros_like(p.data))
+    p.data -= lr * np.sign(g)
+
+
+def planted_adam_storing_the_corrected_average(p, g, state, lr, betas, eps):
+    if not state:
+        state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+    state["step"] += 1
+    b1, b2 = betas
+    t = state["step"]
+    state["exp_avg"] = (b1 * state["exp_avg"] + (1 - b1) * g) / (1 - b1**t)
+    state["exp_avg_sq"] = (b2 * state["exp_avg_sq"] + (1 - b2) * g * g) / (1 - b2**t)
+    p.data -= lr * state["exp_avg"] / (np.sqrt(state["exp_avg_sq"]) + eps)
+
+
+def test_adam_state_under_other_names():
+    _, text = failure("6.2", planted_adam_with_its_own_names)
+    assert "state has no 'step', 'exp_avg', 'exp_avg_sq' after the step" in text
+    assert "under PyTorch's names" in text
+
+
+def test_adam_keeping_the_corrected_average_in_state():
+    _, text = failure("6.2", planted_adam_storing_the_corrected_average)
+    assert "state['exp_avg'] is wrong" in text
+    assert "Hint: keep the running average itself in state and bias-correct a copy" in text
+
+
+def planted_adamw_as_l2(p, g, state, lr, betas, eps, weight_decay):
+    adam_update(p, g + weight_decay * p.data, state, lr, betas, eps)
+
+
+def planted_adamw_decaying_after_the_step(p, g, state, lr, betas, eps, weight_decay):
+    adam_update(p, g, state, lr, betas, eps)
+    p.data *= 1 - lr * weight_decay
+
+
+def planted_adamw_without_lr(p, g, state, lr, betas, eps, weight_decay):
+    p.data *= 1 - weight_decay
+    adam_update(p, g, state, lr, betas, eps)
+
+
+def planted_adamw_without_decay(p, g, state, lr, betas, eps, weight_decay):
+    adam_update(p, g, state, lr, betas, eps)
+
+
+ZERO_GRADIENT = "p (1, 3) float64, lr 0.05, weight_decay 0.5, a zero gradient: only the decay moves p"
+
+
+@pytest.mark.parametrize("fn, case, words", [
+    (planted_adamw_as_l2, ZERO_GRADIENT, "Hint: that is Adam with L2: the decay went into the gradient"),
+    (planted_adamw_decaying_after_the_step, "p (2, 3) float64, lr 0.05, weight_decay 0.5",
+     "Hint: decay first, from the parameter before the step"),
+    (planted_adamw_without_lr, ZERO_GRADIENT, "Hint: the decay is scaled by the learning rate"),
+    (planted_adamw_without_decay, ZERO_GRADIENT, "Hint: there is no decay"),
+])
+def test_adamw_mistakes(fn, case, words):
+    verdict, text = failure("6.3", fn)
+    assert verdict.case == case + ", step 1"
+    assert words in text
+
+
+def test_adamw_check_uses_the_librarys_adam_update_whatever_is_plugged_in(capsys):
+    def broken_adam(p, g, state, lr, betas, eps):
+        p.data += 1
+
+    check("6.2", broken_adam)  # fails, so it is not plugged in; plug it in by hand
+    checks.use("6.2", broken_adam)
+    assert run_check("6.3", TASKS["6.3"].library).passed
+
+
+# ---- chapter 7: batches and the epoch ----
+
+def _slices(X, y, order, batch_size, stop=None):
+    stop = X.rows if stop is None else stop
+    return [(Tensor(X.data[order[i:i + batch_size]]), np.asarray(y)[order[i:i + batch_size]])
+            for i in range(0, stop, batch_size)]
+
+
+def planted_batches_in_order(X, y, batch_size, rng):
+    return _slices(X, y, np.arange(X.rows), batch_size)
+
+
+def planted_batches_with_two_permutations(X, y, batch_size, rng):
+    a, b = rng.permutation(X.rows), rng.permutation(X.rows)
+    return [(Xb, np.asarray(y)[b[i:i + batch_size]])
+            for i, (Xb, _) in zip(range(0, X.rows, batch_size), _slices(X, y, a, batch_size))]
+
+
+def planted_batches_dropping_the_last(X, y, batch_size, rng):
+    return _slices(X, y, rng.permutation(X.rows), batch_size, stop=X.rows - batch_size + 1)
+
+
+def planted_batches_with_their_own_generator(X, y, batch_size, rng):
+    return _slices(X, y, np.random.default_rng(0).permutation(X.rows), batch_size)
+
+
+def planted_batches_of_arrays(X, y, batch_size, rng):
+    return [(Xb.data, yb) for Xb, yb in _slices(X, y, rng.permutation(X.rows), batch_size)]
+
+
+@pytest.mark.parametrize("fn, words", [
+    (planted_batches_in_order, "the samples come in their original order, [0, 1, 2, 3, 4, 5, 6, 7, 8, "
+     "9] Hint: shuffle them"),
+    (planted_batches_with_two_permutations, "a batch pairs rows of X with labels of other rows Hint: "
+     "draw one permutation and index X and y with the same slice of it"),
+    (planted_batches_dropping_the_last, "(batch sizes: yours [4, 4], expected [4, 4, 2]) Hint: the "
+     "last batch may be smaller"),
+    (planted_batches_with_their_own_generator, "rng was not used: its state is as it was before the "
+     "call Hint: draw the order from the Generator you were given"),
+    (planted_batches_of_arrays, "an X_batch is an array of shape (4, 3) Hint: each X_batch is a "
+     "Tensor"),
+])
+def test_batches_mistakes(fn, words):
+    verdict, text = failure("7.1", fn)
+    assert verdict.case == "X (10, 3) float32 with y, batch_size 4, default_rng(5)"
+    assert words in text
+
+
+def planted_epoch_unweighted(model, optimizer, X, y, batch_size, rng):
+    losses = [train_on_batch(model, optimizer, Xb, yb)[0].item()
+              for Xb, yb in batches(X, y, batch_size, rng)]
+    return sum(losses) / len(losses)
+
+
+def planted_epoch_with_a_new_generator(model, optimizer, X, y, batch_size, rng):
+    return TASKS["7.2"].library(model, optimizer, X, y, batch_size, np.random.default_rng(0))
+
+
+def planted_epoch_of_one_full_batch(model, optimizer, X, y, batch_size, rng):
+    batches(X, y, batch_size, rng)
+    return train_on_batch(model, optimizer, X, y)[0].item()
+
+
+def planted_epoch_returning_the_tensor(model, optimizer, X, y, batch_size, rng):
+    for Xb, yb in batches(X, y, batch_size, rng):
+        loss, _ = train_on_batch(model, optimizer, Xb, yb)
+    return loss
+
+
+@pytest.mark.parametrize("fn, words", [
+    (planted_epoch_unweighted, "it returned 1.55871; expected 1.67749, the mean loss over the epoch's "
+     "samples Hint: that is the plain mean of the batches' losses"),
+    (planted_epoch_with_a_new_generator, "rng was not used"),
+    (planted_epoch_of_one_full_batch, "W1.data after the epoch is wrong: max error 0.0831 at [2, 0] "
+     "(yours +0.1606, expected +0.0455609) Hint: that is one step on all the samples at once"),
+    (planted_epoch_returning_the_tensor, "it returned a Tensor of shape (1, 1) Hint: return a Python "
+     "float"),
+])
+def test_train_epoch_mistakes(fn, words):
+    verdict, text = failure("7.2", fn)
+    assert verdict.case.startswith("epoch 1 of two, MLP(3, 5, 3) float64, 10 samples, batch_size 4, "
+                                   "SGD(lr=0.1, momentum=0.9)")
+    assert words in text
+
+
+def test_whose_code_reports_on_the_chapters_checked_so_far(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "_CHECKED_CHAPTERS", set())
+    assert checks.whose_code().startswith("Yours (0 of 17): none yet.")
+    def sgd_step(params, lr):
+        TASKS["5.1"].library(params, lr)
+
+    check("5.1", sgd_step)
+    assert checks.whose_code().startswith("Yours (1 of 12): sgd_step\nThe library's: zero_grad,")
+    run_check("7.1", TASKS["7.1"].library)
+    assert checks.whose_code().startswith("Yours (1 of 17): sgd_step\n")
+    assert checks.whose_code().endswith("adamw_update, batches, train_epoch")

@@ -12,11 +12,11 @@ matplotlib.use("Agg")
 import ipywidgets  # noqa: E402
 import traitlets  # noqa: E402
 
-from autograd_lib import MLP, train, xor_data  # noqa: E402
+from autograd_lib import SGD, MLP, Adam, AdamW, train, two_moons, xor_data  # noqa: E402
 from autograd_lib.course import plots  # noqa: E402
 from autograd_lib.course.playground import (  # noqa: E402
-    StaticUnavailable, caption_html, static_playground, still_falling, train_grid, train_runs,
-    verdict, xor_playground,
+    StaticUnavailable, caption_html, optimiser_playground, static_playground, still_falling,
+    train_grid, train_runs, train_setting, verdict, xor_playground,
 )
 
 
@@ -236,3 +236,99 @@ def test_static_grid_uses_the_library_training():
 def test_unknown_settings_are_refused():
     with pytest.raises(TypeError, match=r"unknown settings \['lrs'\]"):
         train_runs({"lrs": (0.1,)})
+
+
+# ---- the optimiser playground (chapter 6) ------------------------------------------------------
+
+@pytest.fixture
+def opg():
+    return optimiser_playground(epochs=100)
+
+
+def test_optimiser_playground_starts_on_the_moons_with_adam():
+    pg = optimiser_playground()
+    assert pg.settings == dict(lr=0.03, hidden=16, activation="relu", epochs=300, seed=0,
+                               dataset="moons", optimizer="adam", weight_decay=0.0)
+    assert pg.history.n_samples == 200 and pg.history.correct[-1] == 200
+    assert pg.image.value[:4] == b"\x89PNG"
+    assert "moons, Adam, lr = 0.03, weight decay 0, hidden = 16, relu, 300 epochs, seed 0" in pg.caption.value
+    assert "negative on all 200 inputs" in pg.caption.value
+
+
+def test_the_xor_playground_has_none_of_the_optimiser_controls(pg):
+    assert pg.dataset is None and pg.optimizer is None and pg.weight_decay is None
+    assert "optimizer" not in pg.settings
+
+
+@pytest.mark.parametrize("name, optimizer_class, options", [
+    ("sgd", SGD, dict(weight_decay=0.1)),
+    ("momentum", SGD, dict(momentum=0.9, weight_decay=0.1)),
+    ("nesterov", SGD, dict(momentum=0.9, nesterov=True, weight_decay=0.1)),
+    ("adam", Adam, dict(weight_decay=0.1)),
+    ("adamw", AdamW, dict(weight_decay=0.1)),
+])
+def test_each_optimiser_button_trains_with_exactly_that_optimiser(opg, name, optimizer_class, options):
+    opg.weight_decay.value = 0.1
+    opg.lr.value = 0.05
+    opg.optimizer.value = name
+    X, y = two_moons(200, noise=0.1, seed=0)
+    model = MLP(2, 16, 2, seed=0)
+    expected = train(model, X, y, epochs=100, optimizer=optimizer_class(model.params, lr=0.05, **options))
+    np.testing.assert_array_equal(opg.history.loss, expected.loss)
+    assert opg.settings["optimizer"] == name and opg.settings["weight_decay"] == 0.1
+
+
+def test_the_data_set_buttons_switch_between_xor_and_the_moons(opg):
+    opg.dataset.value = "xor"
+    assert opg.history.n_samples == 4 and opg.settings["dataset"] == "xor"
+    assert "xor, Adam, lr = 0.03" in opg.caption.value
+    X, y = xor_data()
+    model = MLP(2, 16, 2, seed=0)
+    expected = train(model, X, y, epochs=100, optimizer=Adam(model.params, lr=0.03))
+    np.testing.assert_array_equal(opg.history.loss, expected.loss)
+
+
+def test_weight_decay_slider_offers_zero_and_powers_of_ten(opg):
+    assert [value for _, value in opg.weight_decay.options] == [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
+    assert opg.weight_decay.continuous_update is False
+    with pytest.raises(traitlets.TraitError):
+        opg.weight_decay.value = 0.5
+    assert optimiser_playground(weight_decay=0.3, epochs=50).weight_decay.value == 0.1
+
+
+def test_optimiser_playground_refuses_unknown_settings_and_reports_errors(opg):
+    with pytest.raises(TypeError, match=r"unknown settings \['momentum'\]"):
+        optimiser_playground(momentum=0.5)
+    assert opg.run(lr=0.1, hidden=8, activation="relu", epochs=10, seed=0, dataset="moons",
+                   optimizer="rmsprop", weight_decay=0.0) is None
+    assert "optimizer must be one of" in opg.caption.value
+
+
+def test_a_static_optimiser_grid_links_every_axis_and_names_the_optimisers():
+    sp = static_playground(dataset=["xor", "moons"], optimizer=["sgd", "adamw"], lr=[0.1],
+                           weight_decay=[0.0, 0.1], hidden=4, epochs=30)
+    assert list(sp.controls) == ["dataset", "optimizer", "weight_decay"]
+    assert [label for label, _ in sp.controls["optimizer"].options] == ["SGD", "AdamW"]
+    assert sp.controls["dataset"].index == 1  # the moons, the optimiser playground's default
+    assert len(sp.images) == 8 and len(sp.links) == 1 + 2 + 4
+    caption = sp.captions[("moons", "adamw", 0.1)].value
+    assert "moons, AdamW, lr = 0.1, weight decay 0.1, hidden = 4, relu, 30 epochs, seed 0" in caption
+    model, history = sp.runs.get(dataset="moons", optimizer="adamw", weight_decay=0.1)
+    X, y = two_moons(200, noise=0.1, seed=0)
+    expected_model = MLP(2, 4, 2, seed=0)
+    expected = train(expected_model, X, y, epochs=30,
+                     optimizer=AdamW(expected_model.params, lr=0.1, weight_decay=0.1))
+    np.testing.assert_array_equal(history.loss, expected.loss)
+    assert "lr 0.1, 4 hidden units, relu, 30 epochs, seed 0" in sp.note.value
+    assert all(len(im.value) < 20_000 for im in sp.images.values())
+
+
+def test_train_setting_is_the_chapters_train_call():
+    model, history = train_setting(dict(dataset="moons", optimizer="momentum", lr=0.1, weight_decay=0.0,
+                                        hidden=8, activation="tanh", epochs=20, seed=3))
+    X, y = two_moons(200, noise=0.1, seed=0)
+    expected_model = MLP(2, 8, 2, activation="tanh", seed=3)
+    expected = train(expected_model, X, y, epochs=20,
+                     optimizer=SGD(expected_model.params, lr=0.1, momentum=0.9))
+    np.testing.assert_array_equal(history.loss, expected.loss)
+    np.testing.assert_array_equal(model.W1.data, expected_model.W1.data)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from autograd_lib import MLP, current_tape, train, xor_data
+from autograd_lib import MLP, Adam, FitHistory, current_tape, train, two_moons, xor_data
 from autograd_lib.course import plots  # noqa: E402
 
 
@@ -97,3 +97,52 @@ def test_quantised_png_is_small(trained):
     model, history = trained
     fig = plots.playground_figure(model, history, title="t", dpi=64)
     assert len(plots.figure_png(fig, colors=48)) < 20_000
+
+
+# ---- the later chapters' figures ----------------------------------------------------------
+
+def test_a_plane_of_two_ranges_and_the_datas_bounding_box():
+    assert plots.limits((-0.5, 1.5)) == ((-0.5, 1.5), (-0.5, 1.5))
+    assert plots.limits(((0, 1), (2, 4))) == ((0, 1), (2, 4))
+    xs, ys, pts = plots.grid_points(((0, 1), (2, 4)), 5)
+    assert pts.shape == (25, 2) and ys[-1] == 4 and xs[-1] == 1
+    assert (pts[:, 1] >= 2).all()
+    assert plots.data_limits(np.array([[0.0, 1.0], [2.0, -1.0]]), pad=0.5) == ((-0.5, 2.5), (-1.5, 1.5))
+
+
+def test_moons_boundary_covers_the_data_and_accuracy_is_a_percentage():
+    X, y = two_moons(60, seed=0)
+    model = MLP(2, 8, 2, seed=0)
+    history = train(model, X, y, epochs=20, optimizer=Adam(model.params, lr=0.05))
+    fig = plots.playground_figure(model, history, data=(X, y), hidden_lines=False)
+    ax_bound, ax_acc = fig.axes[1], fig.axes[2]
+    (x0, x1), (y0, y1) = plots.data_limits(X)
+    assert ax_bound.get_xlim() == (x0, x1) and ax_bound.get_ylim() == (y0, y1)
+    assert ax_acc.get_ylabel() == "correct (% of 60)"
+    assert len(current_tape()) == 0
+
+
+def test_digits_fit_and_confusion_figures():
+    fig = Figure()
+    axes = fig.subplots(1, 3)
+    images = np.arange(2 * 64).reshape(2, 64) % 17
+    plots.draw_digits(axes, images, titles=["a", "b"])
+    assert [ax.get_title() for ax in axes] == ["a", "b", ""] and not axes[2].axison
+    history = FitHistory(np.array([2.0, 0.5, 0.1]), np.array([0.1, 0.8, 1.0]), np.array([2.1, 0.6, 0.7]),
+                         np.array([0.1, 0.7, 0.75]), best_epoch=1, stopped_early=False)
+    ax_loss, ax_acc = Figure().subplots(1, 2)
+    plots.draw_fit(ax_loss, ax_acc, history, label="run")
+    assert [line.get_label() for line in ax_loss.lines[:2]] == ["run: train", "run: validation"]
+    assert ax_loss.get_yscale() == "log" and ax_acc.lines[1].get_ydata()[-1] == 75.0
+    ax = Figure().subplots()
+    plots.draw_confusion(ax, np.array([[5, 1], [0, 4]]))
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "4", "5"]
+
+
+def test_a_path_on_a_surface():
+    ax = Figure().subplots()
+    plots.draw_surface(ax, lambda a, b: a**2 + b**2 + 1, (-1, 1), (-2, 2), n=20)
+    plots.draw_path(ax, np.array([[0.5, 0.5], [0.2, 0.1], [0.0, 0.0]]), "C1", every=2)
+    assert ax.get_xlim() == (-1, 1) and ax.get_ylim() == (-2, 2)
+    assert ax.lines[0].get_xdata().tolist() == [0.5, 0.2, 0.0]
+    assert ax.lines[1].get_xdata().tolist() == [0.5, 0.0]

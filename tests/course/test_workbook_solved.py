@@ -68,3 +68,18 @@ def test_a_planted_relu_mistake_is_named_and_the_chapter_goes_on(tmp_path):
     assert "Hint: your dx is max(dout, 0): that applies relu to the gradient." in check
     assert "Not plugged in: until it passes, the library's relu_vjp is used." in check
     assert errors(nb) == {}
+
+
+def test_chapter_7_trains_the_digits_on_the_readers_pieces_to_the_books_test_accuracy(runs):
+    nb = runs["07_digits.ipynb"]
+    book = nbformat.read(NOTEBOOKS / "07_digits.ipynb", as_version=4)
+    theirs, ours = text_of(cell(nb, "final")), text_of(cell(book, "final"))
+    assert "test accuracy: 99.16% (356 of 359)" in ours
+    assert theirs == ours
+
+
+def test_chapter_6_steps_with_the_readers_updates_to_the_books_numbers(runs):
+    nb = runs["06_optimisers.ipynb"]
+    book = nbformat.read(NOTEBOOKS / "06_optimisers.ipynb", as_version=4)
+    for cell_id in ("paths", "decay-adam", "moons-train"):
+        assert text_of(cell(nb, cell_id)) == text_of(cell(book, cell_id))
