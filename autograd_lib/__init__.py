@@ -21,7 +21,7 @@ from .tape import (VJP_RULES, Tape, backward, current_tape, no_grad, record,
                    tape_reset)
 from .tensor import Tensor, he_init, zero_grad
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "Tensor", "he_init", "zero_grad",

@@ -7,7 +7,7 @@ import importlib.metadata
 import subprocess
 import sys
 
-RELEASE = "0.2.0"
+RELEASE = "0.3.0"
 try:
     installed = importlib.metadata.version("backprop-from-scratch")
 except importlib.metadata.PackageNotFoundError:
