@@ -192,6 +192,8 @@ class Playground:
         model, history: the last trained model and its :class:`~autograd_lib.History`.
         settings: the dict of settings the last run used.
         last_seconds: how long the last retrain + redraw took.
+        run_count, status: how many runs so far, and the line under the caption that says so
+            with their time (it changes even when a Retrain repeats the same settings).
     """
 
     def __init__(self, lr=DEFAULTS["lr"], hidden=DEFAULTS["hidden"], epochs=DEFAULTS["epochs"],
@@ -238,11 +240,14 @@ class Playground:
             rows = [self.dataset, self.optimizer,
                     w.HBox([w.VBox([self.lr, self.weight_decay, self.hidden]),
                             w.VBox([self.epochs, self.seed, self.activation])]), self.retrain_button]
-        self.widget = w.VBox(rows + [self.image, self.caption])
+        # A line that changes on every run, so a Retrain with unchanged settings is seen to happen.
+        self.status = w.HTML()
+        self.widget = w.VBox(rows + [self.image, self.caption, self.status])
         self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
         self.model = self.history = None
         self.settings = {}
         self.last_seconds = float("nan")
+        self.run_count = 0
         for control in controls:
             control.observe(self._on_change, names="value")
         self.retrain_button.on_click(lambda _button: self.retrain())
@@ -282,10 +287,16 @@ class Playground:
             self.caption.value = (f"<span style='color:#b2182b'><b>Error</b> with "
                                   f"{html.escape(str(self.settings))}: "
                                   f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>")
-            self.last_seconds = time.perf_counter() - start
+            self._done(start)
             return None
-        self.last_seconds = time.perf_counter() - start
+        self._done(start)
         return self.history
+
+    def _done(self, start):
+        self.last_seconds = time.perf_counter() - start
+        self.run_count += 1
+        self.status.value = (f"<span style='color:#555'>Run {self.run_count}: trained and drawn "
+                             f"in {self.last_seconds:.2f} s</span>")
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -83,6 +83,15 @@ def test_retrain_button_trains_again_with_the_same_settings(pg):
     np.testing.assert_array_equal(pg.history.loss, before.loss)
 
 
+def test_a_retrain_with_the_same_settings_is_seen_to_happen(pg):
+    count, status = pg.run_count, pg.status.value
+    pg.retrain_button.click()
+    assert pg.run_count == count + 1
+    assert f"Run {count + 1}: trained and drawn in " in pg.status.value
+    assert pg.status.value != status
+    assert pg.status in pg.widget.children
+
+
 def test_slider_bounds_clamp_nonsense(pg):
     pg.lr.value = 1e9
     assert pg.lr.value == pytest.approx(100.0)
