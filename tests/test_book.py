@@ -56,6 +56,17 @@ def test_the_search_index_covers_every_page(built):
     assert "matmul" in index["terms"], "the API page's words are searchable"
 
 
+@pytest.mark.parametrize("file", CHAPTERS)
+def test_a_cells_printed_lines_show_in_one_box(built, file):
+    """A cell that prints while it draws or warns would otherwise have its print-out cut into
+    several boxes (nb_merge_streams in _config.yml)."""
+    outputs = page_html(built, file).split('<div class="cell_output docutils container">')[1:]
+    assert len(outputs) > 10
+    split = [i for i, out in enumerate(outputs)
+             if out.split('<div class="cell ')[0].count('class="output stream') > 1]
+    assert split == [], f"outputs {split} show their printed lines in several boxes"
+
+
 def test_seven_chapters():
     assert len(CHAPTERS) == 7
 
@@ -284,6 +295,55 @@ def test_no_code_block_scrolls_sideways_on_a_desktop_and_no_page_on_a_phone(buil
         page.set_viewport_size({"width": 390, "height": 844})
         page.wait_for_timeout(300)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# Every box a reader reads or touches in a playground's controls.
+CONTROL_SELECTOR = ", ".join(".cell_output " + part for part in (
+    ".widget-slider .widget-label", ".widget-slider .slider-container", ".widget-readout",
+    ".widget-toggle-button", ".widget-label-basic"))
+CONTROL_BOXES = (f"Array.from(document.querySelectorAll('{CONTROL_SELECTOR}'))"
+                 ".filter(e => e.offsetParent !== null).map(e => {const b = e.getBoundingClientRect();"
+                 " return [e.className.split(' ').pop() + ':' + e.textContent.trim().slice(0, 20),"
+                 " b.left, b.top, b.right, b.bottom];})")
+
+
+@pytest.mark.parametrize("file", ["notebooks/05_xor", "notebooks/06_optimisers"])
+def test_static_playgrounds_are_usable_and_legible_on_a_phone(built, file):
+    """At 390 px: no control overlaps another or leaves the screen, the learning rate dragged
+    to its end comes back, and the pictures keep the size they were drawn for (688 px, 12 px
+    labels), scrolling sideways inside their own box while the page fits the screen."""
+    with offline_page() as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto((built / f"{file}.html").as_uri(), wait_until="load")
+        page.locator(".widget-slider").first.wait_for(timeout=30_000)
+        boxes = page.evaluate(CONTROL_BOXES)
+        assert len(boxes) >= 8
+        for name, left, top, right, bottom in boxes:
+            assert 0 <= left and right <= 390, f"{name} is off the screen ({left:.0f}-{right:.0f} px)"
+        for i, (a, *ra) in enumerate(boxes):
+            for b, *rb in boxes[i + 1:]:
+                inter_w = min(ra[2], rb[2]) - max(ra[0], rb[0])
+                inter_h = min(ra[3], rb[3]) - max(ra[1], rb[1])
+                assert inter_w <= 1 or inter_h <= 1, f"{a} overlaps {b}"
+        lr = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="learning rate"))
+        readout = lr.first.locator(".widget-readout")
+        start = readout.inner_text()
+        press(page, "learning rate", "End")
+        readout.filter(has_not_text=re.compile(f"^{re.escape(start)}$")).wait_for(timeout=10_000)
+        end = readout.inner_text()
+        press(page, "learning rate", "Home")
+        # Back from the end: the handle was not left under a label where it cannot be reached.
+        readout.filter(has_not_text=re.compile(f"^{re.escape(end)}$")).wait_for(timeout=10_000)
+        page.wait_for_function("() => Array.from(document.querySelectorAll('img.widget-image'))"
+                               ".filter(i => i.offsetParent).every(i => i.complete && i.naturalWidth)")
+        pictures = page.evaluate(
+            "Array.from(document.querySelectorAll('img.widget-image')).filter(i => i.offsetParent)"
+            ".map(i => [i.getBoundingClientRect().width, i.naturalWidth,"
+            " getComputedStyle(i.parentElement).overflowX])")
+        assert pictures and all(w == nat == 688 and over == "auto" for w, nat, over in pictures), pictures
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(SCREENSHOTS / f"{file.replace('/', '_')}_phone.png"), full_page=False)
+        assert page.errors == []
 
 
 def test_optimiser_page_buttons_and_sliders_switch_pictures_in_the_browser(built):

@@ -197,7 +197,7 @@ class Playground:
     """
 
     def __init__(self, lr=DEFAULTS["lr"], hidden=DEFAULTS["hidden"], epochs=DEFAULTS["epochs"],
-                 seed=DEFAULTS["seed"], activation=DEFAULTS["activation"], dpi=80, *, dataset=None,
+                 seed=DEFAULTS["seed"], activation=DEFAULTS["activation"], dpi=96, *, dataset=None,
                  optimizer=None, weight_decay=None):
         import ipywidgets as w
         from matplotlib.figure import Figure
@@ -243,7 +243,7 @@ class Playground:
         # A line that changes on every run, so a Retrain with unchanged settings is seen to happen.
         self.status = w.HTML()
         self.widget = w.VBox(rows + [self.image, self.caption, self.status])
-        self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
+        self._figure = Figure(figsize=plots.PLAYGROUND_FIGSIZE, dpi=dpi)
         self.model = self.history = None
         self.settings = {}
         self.last_seconds = float("nan")
@@ -422,7 +422,7 @@ class StaticPlayground:
         runs: the :class:`Runs`.
     """
 
-    def __init__(self, runs, dpi=64, colors=48):
+    def __init__(self, runs, dpi=86, colors=48):
         import ipywidgets as w
         from matplotlib.figure import Figure
 
@@ -430,7 +430,7 @@ class StaticPlayground:
         defaults = OPTIMISER_DEFAULTS if "optimizer" in {**runs.fixed, **runs.axes} else DEFAULTS
         self.controls = {name: _control(w, name, values, defaults) for name, values in runs.axes.items()}
         self.images, self.captions, self.links = {}, {}, []
-        self._figure = Figure(figsize=(9.6, 3.3), dpi=dpi)
+        self._figure = Figure(figsize=plots.PLAYGROUND_FIGSIZE, dpi=dpi)
         self._colors = colors
         # One Layout and one style shared by every picture, caption and stack: each widget's own
         # would add a model of its own, about a kilobyte, to the page's saved widget state.
@@ -513,7 +513,7 @@ class StaticUnavailable:
         display(self.widget)
 
 
-def static_playground(runs=None, dpi=64, colors=48, **axes):
+def static_playground(runs=None, dpi=86, colors=48, **axes):
     """A playground that works without a kernel: precomputed pictures switched by sliders.
 
     Give ``runs`` (from :func:`train_runs` or :func:`train_grid`) or the axes to train,

@@ -30,6 +30,13 @@ CMAP = "RdBu_r"
 HIDDEN_COLOR = "#e8b000"
 """Hidden units' lines: gold, visible on both red and blue."""
 
+MAX_NUMBERED_UNITS = 16
+"""Wider layers draw their lines unnumbered: 64 numbers would hide the plane."""
+
+PLAYGROUND_FIGSIZE = (8.0, 2.9)
+"""The playground picture's size in inches: at 86 dpi it is 688 px wide, the book's text column,
+so its 10-point labels show at 12 px there instead of being scaled down."""
+
 CLASS_STYLE = {0: dict(marker="o", color="#1f4e9c", label="class 0"),
                1: dict(marker="s", color="#b2182b", label="class 1")}
 
@@ -200,6 +207,9 @@ def draw_boundary(ax, model, lim=None, n=100, points=True, data=None):
             draw_points(ax)
         else:
             draw_points(ax, *data, size=14)
+        # Above the panel, not in it: every part of the plane may hold a point or a line.
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.11), ncol=2, frameon=False, fontsize=8,
+                  borderaxespad=0, handletextpad=0.2, columnspacing=1.0, markerscale=0.7)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")
@@ -233,25 +243,51 @@ def hidden_line(w, b, lim=LIM):
     return np.array([px[i], px[j]]), np.array([py[i], py[j]])
 
 
+def _label_spot(seg, lim, avoid, gap=0.07):
+    """A point on the segment ``seg`` at least ``gap`` (as a fraction of the plot's width and
+    height) from every point in ``avoid``, trying spots from near one end inwards; the first
+    spot if none is that clear."""
+    (xlo, xhi), (ylo, yhi) = limits(lim)
+    spots = [(seg[0][0] + t * (seg[0][1] - seg[0][0]), seg[1][0] + t * (seg[1][1] - seg[1][0]))
+             for t in (0.88, 0.74, 0.6, 0.46, 0.32, 0.18)]
+    for x, y in spots:
+        if all(abs(x - a) / (xhi - xlo) > gap or abs(y - b) / (yhi - ylo) > gap for a, b in avoid):
+            return x, y
+    return spots[0]
+
+
 def draw_hidden_lines(ax, model, lim=LIM, arrows=True, X=None):
     """Each first-layer unit's line ``W1[:, j] . x + b1[j] = 0`` in the input plane.
 
     ``W1`` is ``(2, H)`` and ``b1`` is ``(1, H)``. Unit ``j`` is active
     (pre-activation > 0) on the side its arrow points to. Live units are solid
     gold lines; dead ReLU units (see :func:`dead_units`, on the inputs ``X``,
-    XOR's by default) are dotted grey. Returns the number of dead units.
+    XOR's by default) are dotted grey. Up to :data:`MAX_NUMBERED_UNITS` units, each line
+    carries its unit's number ``j``, so the text can talk about unit 3. Returns the number of
+    dead units.
     """
+    from matplotlib import patheffects
+
     W, b = model.W1.data.astype(np.float64), model.b1.data[0].astype(np.float64)
     dead = dead_units(model, X)
     starts, dirs = [], []
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    # Numbers keep clear of XOR's four points; a data set of hundreds covers the plane anyway.
+    points = xor_data()[0].data if X is None else np.asarray(getattr(X, "data", X))
+    avoid = [tuple(p) for p in points] if len(points) <= 16 else []
     for j in range(W.shape[1]):
         seg = hidden_line(W[:, j], b[j], lim)
         if seg is None:
             continue
-        if dead[j]:
-            ax.plot(*seg, color="0.35", ls=":", lw=1.3)
-        else:
-            ax.plot(*seg, color=HIDDEN_COLOR, ls="-", lw=1.3)
+        color = "0.35" if dead[j] else HIDDEN_COLOR
+        ax.plot(*seg, color=color, ls=":" if dead[j] else "-", lw=1.3)
+        if W.shape[1] > MAX_NUMBERED_UNITS:
+            continue
+        x, y = _label_spot(seg, lim, avoid)
+        avoid.append((x, y))
+        ax.text(x, y, str(j), color="0.35" if dead[j] else "0.1", fontsize=7, ha="center",
+                va="center", zorder=6, path_effects=halo)
+        if not dead[j]:
             mid = np.array([seg[0].mean(), seg[1].mean()])
             starts.append(mid)
             dirs.append(W[:, j] / np.linalg.norm(W[:, j]))
@@ -303,7 +339,7 @@ def outcome_text(history, model=None, X=None):
     return text
 
 
-def playground_figure(model, history, title=None, fig=None, figsize=(9.6, 3.3), dpi=80,
+def playground_figure(model, history, title=None, fig=None, figsize=None, dpi=96,
                       hidden_lines=True, data=None):
     """The playground's picture: loss, decision boundary with hidden lines, accuracy.
 
@@ -322,11 +358,11 @@ def playground_figure(model, history, title=None, fig=None, figsize=(9.6, 3.3), 
     from matplotlib.figure import Figure
 
     if fig is None:
-        fig = Figure(figsize=figsize, dpi=dpi)
+        fig = Figure(figsize=figsize or PLAYGROUND_FIGSIZE, dpi=dpi)
     else:
         fig.clear()
     ax_loss, ax_bound, ax_acc = fig.subplots(1, 3, gridspec_kw=dict(width_ratios=[1.25, 1, 1.25]))
-    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.15, top=0.78, wspace=0.42)
+    fig.subplots_adjust(left=0.09, right=0.985, bottom=0.175, top=0.72, wspace=0.45)
     draw_loss(ax_loss, history)
     draw_boundary(ax_bound, model, n=80, data=data)
     if hidden_lines:
@@ -359,7 +395,10 @@ def figure_png(fig, dpi=None, colors=None):
         fig.set_dpi(dpi)
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image.convert("RGB").quantize(colors=colors).save(buf, format="png", optimize=True)
+    # Fast octree keeps a thin line's colour (the gold of the hidden units) that median cut
+    # merges into the red around it, and its PNGs are about a tenth smaller.
+    image.convert("RGB").quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(
+        buf, format="png", optimize=True)
     return buf.getvalue()
 
 

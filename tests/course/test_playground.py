@@ -242,6 +242,23 @@ def test_static_grid_uses_the_library_training():
     assert losses.shape == (2, 1) and losses[0, 0] == expected.final_loss
 
 
+def test_chapter_5s_reading_of_the_heatmap_is_what_the_grid_shows():
+    """Each sentence of ch5's paragraph under the heatmaps, as 4/4 or not per run."""
+    lrs, hiddens = (0.01, 0.2, 0.5, 2.0, 10.0, 50.0), (1, 2, 4, 8, 16, 64)
+    grid = train_grid(lrs=lrs, hiddens=hiddens, activations=("relu", "tanh"), epochs=500, seed=0)
+
+    def solved(activation, lr):
+        return {n for n in hiddens
+                if grid.get(activation=activation, lr=lr, hidden=n)[1].correct[-1] == 4}
+
+    for lr in (0.2, 0.5):
+        assert solved("relu", lr) == {4, 8, 16, 64} and solved("tanh", lr) == {2, 4, 8, 16, 64}
+    assert solved("relu", 0.01) == solved("tanh", 0.01) == {16, 64}
+    assert solved("tanh", 2.0) == {2, 4, 8, 16, 64} and solved("relu", 2.0) == {16, 64}
+    assert solved("relu", 10.0) == solved("relu", 50.0) == solved("tanh", 50.0) == set()
+    assert solved("tanh", 10.0) == {64}
+
+
 def test_unknown_settings_are_refused():
     with pytest.raises(TypeError, match=r"unknown settings \['lrs'\]"):
         train_runs({"lrs": (0.1,)})

@@ -69,7 +69,7 @@ def test_tanh_units_never_die():
 
 def test_playground_figure_has_three_labelled_axes(trained):
     model, history = trained
-    fig = Figure(figsize=(9.6, 3.3), dpi=80)
+    fig = Figure(figsize=plots.PLAYGROUND_FIGSIZE, dpi=80)
     plots.playground_figure(model, history, title="t", fig=fig)
     png = plots.figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -95,8 +95,46 @@ def test_loss_plot_marks_divergence():
 
 def test_quantised_png_is_small(trained):
     model, history = trained
-    fig = plots.playground_figure(model, history, title="t", dpi=64)
+    fig = plots.playground_figure(model, history, title="t", dpi=86)
     assert len(plots.figure_png(fig, colors=48)) < 20_000
+
+
+def test_the_static_picture_fits_the_text_column_with_legible_text(trained):
+    """At the precomputed pictures' 86 dpi the figure is the book's 688 px column, so it is not
+    scaled down, and 10-point titles are 12 px: the 64 dpi pictures had 7 px titles."""
+    model, history = trained
+    fig = plots.playground_figure(model, history, title="t", dpi=86)
+    assert round(fig.get_figwidth() * 86) == 688
+    assert all(ax.title.get_fontsize() * 86 / 72 >= 11.9 for ax in fig.axes)
+
+
+def test_the_boundary_has_a_legend_naming_both_classes(trained):
+    model, _ = trained
+    ax = Figure().subplots()
+    plots.draw_boundary(ax, model)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+
+
+def test_every_hidden_units_line_is_numbered_clear_of_the_points():
+    model = MLP(2, 8, 2, seed=0)
+    X, y = xor_data()
+    train(model, X, y, lr=0.5, epochs=500)
+    ax = Figure().subplots()
+    plots.draw_hidden_lines(ax, model)
+    labels = {t.get_text(): t.get_position() for t in ax.texts}
+    drawn = [j for j in range(8) if plots.hidden_line(model.W1.data[:, j], model.b1.data[0, j]) is not None]
+    assert sorted(labels) == [str(j) for j in drawn] and len(drawn) >= 6
+    for j in drawn:
+        x, y_ = labels[str(j)]
+        w, b = model.W1.data[:, j].astype(float), float(model.b1.data[0, j])
+        assert abs(w @ [x, y_] + b) < 1e-4 * np.linalg.norm(w) + 1e-6  # on unit j's own line
+        assert min(np.hypot(x - px, y_ - py) for px, py in X.data) > 0.1
+
+
+def test_wide_layers_draw_their_lines_unnumbered():
+    ax = Figure().subplots()
+    plots.draw_hidden_lines(ax, MLP(2, plots.MAX_NUMBERED_UNITS + 1, 2, seed=0))
+    assert len(ax.lines) > 0 and len(ax.texts) == 0
 
 
 # ---- the later chapters' figures ----------------------------------------------------------
