@@ -359,10 +359,7 @@ def playground_figure(model, history, title=None, fig=None, figsize=None, dpi=96
 
     if fig is None:
         fig = Figure(figsize=figsize or PLAYGROUND_FIGSIZE, dpi=dpi)
-    else:
-        fig.clear()
-    ax_loss, ax_bound, ax_acc = fig.subplots(1, 3, gridspec_kw=dict(width_ratios=[1.25, 1, 1.25]))
-    fig.subplots_adjust(left=0.09, right=0.985, bottom=0.175, top=0.72, wspace=0.45)
+    ax_loss, ax_bound, ax_acc = _emptied_axes(fig)
     draw_loss(ax_loss, history)
     draw_boundary(ax_bound, model, n=80, data=data)
     if hidden_lines:
@@ -371,9 +368,33 @@ def playground_figure(model, history, title=None, fig=None, figsize=None, dpi=96
     draw_accuracy(ax_acc, history)
     for ax in (ax_loss, ax_bound, ax_acc):
         ax.title.set_fontsize(10)
-    if title:
-        fig.suptitle(title, fontsize=10)
+    fig.suptitle(title or "", fontsize=10)
     return fig
+
+
+def _emptied_axes(fig):
+    """The three Axes of a playground picture in ``fig``, emptied for the next run.
+
+    A figure that already holds them keeps them: only what a run drew is removed and the
+    scales and limits are reset. Making new Axes would rebuild every tick, which takes half
+    the time of a precomputed grid's pictures; the pictures are the same either way
+    (tests/course/test_plots.py compares them pixel by pixel).
+    """
+    axes = getattr(fig, "_playground_axes", None)
+    if axes is None or list(fig.axes) != list(axes):
+        fig.clear()
+        axes = tuple(fig.subplots(1, 3, gridspec_kw=dict(width_ratios=[1.25, 1, 1.25])))
+        fig.subplots_adjust(left=0.09, right=0.985, bottom=0.175, top=0.72, wspace=0.45)
+        fig._playground_axes = axes
+        return axes
+    for ax in axes:
+        for artist in [*ax.lines, *ax.collections, *ax.images, *ax.texts, *ax.patches]:
+            artist.remove()
+        # The loss axis is logarithmic and its limits follow the data: start both afresh. (A
+        # new legend replaces the old one, and every panel sets its own titles and labels.)
+        ax.set_yscale("linear")
+        ax.relim()
+    return axes
 
 
 def figure_png(fig, dpi=None, colors=None):

@@ -184,3 +184,31 @@ def test_a_path_on_a_surface():
     assert ax.get_xlim() == (-1, 1) and ax.get_ylim() == (-2, 2)
     assert ax.lines[0].get_xdata().tolist() == [0.5, 0.2, 0.0]
     assert ax.lines[1].get_xdata().tolist() == [0.5, 0.0]
+
+
+def test_a_reused_figure_draws_the_same_picture_as_a_new_one():
+    """The playgrounds redraw into one Figure, emptying its Axes instead of making new ones:
+    whatever came before (a log loss, a divergence, the moons' percentages, 64 units), each
+    picture must equal the one a fresh Figure draws, pixel for pixel."""
+    import io
+
+    from PIL import Image
+
+    from autograd_lib.course.playground import figure_of, train_setting
+
+    settings = [dict(lr=0.5, hidden=8, activation="relu", epochs=100, seed=0),
+                dict(lr=1e12, hidden=4, activation="relu", epochs=20, seed=0),
+                dict(dataset="moons", optimizer="adam", lr=0.01, weight_decay=0.0, hidden=16,
+                     activation="relu", epochs=30, seed=0),
+                dict(lr=0.5, hidden=64, activation="tanh", epochs=50, seed=1)]
+    runs = [(s, *train_setting(s)) for s in settings]
+
+    def pixels(fig):
+        return np.asarray(Image.open(io.BytesIO(plots.figure_png(fig))))
+
+    shared = Figure(figsize=plots.PLAYGROUND_FIGSIZE, dpi=50)
+    for s, model, history in runs + runs[::-1]:
+        fresh = Figure(figsize=plots.PLAYGROUND_FIGSIZE, dpi=50)
+        np.testing.assert_array_equal(pixels(figure_of(model, history, s, shared)),
+                                      pixels(figure_of(model, history, s, fresh)), err_msg=str(s))
+    assert len(shared.axes) == 3
