@@ -285,23 +285,29 @@ def apply_vjp(entry, dout):
             f"no VJP rule for op {entry.op!r}: register one with "
             f"VJP_RULES[{entry.op!r}] = ...")
     grads = rule(entry, dout)
-    name = getattr(rule, "__name__", repr(rule))
     n = len(entry.inputs)
     if not isinstance(grads, (tuple, list)) or len(grads) != n:
         got = (f"a {type(grads).__name__} of length {len(grads)}"
                if isinstance(grads, (tuple, list)) else _describe(grads))
         raise TypeError(
-            f"the VJP rule for {entry.op} ({name}) must return a tuple with "
-            f"one gradient per input ({n}), like (dx,) or (da, db); it "
-            f"returned {got}")
+            f"the VJP rule for {entry.op} ({_rule_name(rule)}) must return a "
+            f"tuple with one gradient per input ({n}), like (dx,) or "
+            f"(da, db); it returned {got}")
     for k, (t, g) in enumerate(zip(entry.inputs, grads)):
         if g is not None and (not isinstance(g, np.ndarray)
                               or g.shape != t.shape):
             raise ValueError(
-                f"the VJP rule for {entry.op} ({name}) returned "
+                f"the VJP rule for {entry.op} ({_rule_name(rule)}) returned "
                 f"{_describe(g)} for input {k}, which has shape {t.shape}; "
                 f"a gradient is an array of its input's shape")
     return grads
+
+
+def _rule_name(rule):
+    # Only for an error message, like _reads: repr(rule) on every entry
+    # would cost more than the check itself.
+    name = getattr(rule, "__name__", None)
+    return repr(rule) if name is None else name
 
 
 def _describe(value):
