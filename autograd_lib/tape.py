@@ -56,7 +56,7 @@ class TapeEntry:
         self.out = out
         self.saved = saved if saved is not None else {}
         self.kink = kink
-        self.versions = tuple(t.version for t in self.inputs)
+        self.versions = tuple([t.version for t in self.inputs])
 
 
 class Tape:
@@ -240,18 +240,18 @@ def start_backward(loss):
     if not loss.requires_grad:
         raise RuntimeError(
             "the loss does not depend on any tensor with requires_grad=True")
-    for i, e in enumerate(tape.entries):
-        for k, (t, version) in enumerate(zip(e.inputs, e.versions)):
+    for e in tape.entries:
+        for t, version in zip(e.inputs, e.versions):
             if t.requires_grad and not t.is_leaf and id(t) not in made_here:
                 raise RuntimeError(
-                    f"{_reads(i, e, k)} an op made on an older tape: a "
+                    f"{_reads(tape, e, t)} an op made on an older tape: a "
                     f"tape_reset() ran in the middle of this forward pass, "
                     f"and the gradients of everything before it would be "
                     f"lost. Call tape_reset() once, then run the whole "
                     f"forward pass.")
             if t.version != version:
                 raise RuntimeError(
-                    f"{_reads(i, e, k)} was changed in place after the op "
+                    f"{_reads(tape, e, t)} was changed in place after the op "
                     f"ran (version {version} then, {t.version} now), so its "
                     f"VJP would use the new values. Change tensors only "
                     f"after backward, e.g. call sgd_step after backward, "
@@ -260,10 +260,11 @@ def start_backward(loss):
     return tape
 
 
-def _reads(i, entry, k):
-    # Only for an error message: formatting it on every check costs
-    # microseconds each step.
-    t = entry.inputs[k]
+def _reads(tape, entry, t):
+    # Only for an error message: formatting it, or even counting entries and
+    # inputs with enumerate, on every check costs microseconds each step.
+    # Neither class defines ==, so index() finds these very objects.
+    i, k = tape.entries.index(entry), entry.inputs.index(t)
     return f"entry {i} ({entry.op}) reads input {k} {_label(t)}, which"
 
 
@@ -285,23 +286,39 @@ def apply_vjp(entry, dout):
             f"no VJP rule for op {entry.op!r}: register one with "
             f"VJP_RULES[{entry.op!r}] = ...")
     grads = rule(entry, dout)
-    name = getattr(rule, "__name__", repr(rule))
-    n = len(entry.inputs)
+    inputs = entry.inputs
+    n = len(inputs)
     if not isinstance(grads, (tuple, list)) or len(grads) != n:
         got = (f"a {type(grads).__name__} of length {len(grads)}"
                if isinstance(grads, (tuple, list)) else _describe(grads))
         raise TypeError(
-            f"the VJP rule for {entry.op} ({name}) must return a tuple with "
-            f"one gradient per input ({n}), like (dx,) or (da, db); it "
-            f"returned {got}")
-    for k, (t, g) in enumerate(zip(entry.inputs, grads)):
+            f"the VJP rule for {entry.op} ({_rule_name(rule)}) must return a "
+            f"tuple with one gradient per input ({n}), like (dx,) or "
+            f"(da, db); it returned {got}")
+    for t, g in zip(inputs, grads):
         if g is not None and (not isinstance(g, np.ndarray)
                               or g.shape != t.shape):
+            k = _position(inputs, grads, t, g)
             raise ValueError(
-                f"the VJP rule for {entry.op} ({name}) returned "
+                f"the VJP rule for {entry.op} ({_rule_name(rule)}) returned "
                 f"{_describe(g)} for input {k}, which has shape {t.shape}; "
                 f"a gradient is an array of its input's shape")
     return grads
+
+
+def _position(inputs, grads, t, g):
+    # Which input, counted only for an error message, as in _reads: the
+    # first place where these very objects meet (index() would compare
+    # arrays with ==).
+    return next(k for k, pair in enumerate(zip(inputs, grads))
+                if pair[0] is t and pair[1] is g)
+
+
+def _rule_name(rule):
+    # Only for an error message, like _reads: repr(rule) on every entry
+    # would cost more than the check itself.
+    name = getattr(rule, "__name__", None)
+    return repr(rule) if name is None else name
 
 
 def _describe(value):
