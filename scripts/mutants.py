@@ -35,14 +35,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # Stop at the first failure; a fixed Hypothesis seed gives a mutant the same fate every run.
 PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 
-# The unit tests only: the book's pages, the browser lab and the whole-workbook runs are left out.
-NOT_UNIT_TESTS = ["tests/test_book.py", "tests/test_lab.py",
+# The unit tests only: the book's pages and its builds, the browser lab, the whole-workbook runs
+# and the chapter runs in the Colab and Binder environments are left out (the copy has neither
+# those environments nor the book).
+NOT_UNIT_TESTS = ["tests/test_book.py", "tests/test_book_build.py", "tests/test_lab.py",
+                  "tests/test_colab.py", "tests/test_binder.py",
                   "tests/course/test_workbook_untouched.py", "tests/course/test_workbook_solved.py"]
 UNIT_TESTS = ["tests", *(f"--ignore={path}" for path in NOT_UNIT_TESTS)]
 
-# What the copy leaves out: the environment, history, the built book and caches.
-NOT_COPIED = [".venv", ".git", "_build", ".pytest_cache", ".hypothesis", "__pycache__",
-              ".ipynb_checkpoints", "my-work"]
+# What the copy leaves out: the environments, history, the built book and caches.
+NOT_COPIED = [".venv", ".colab-venv", ".binder-venv", ".git", "_build", ".pytest_cache",
+              ".hypothesis", "__pycache__", ".ipynb_checkpoints", "my-work"]
 
 TIMEOUT_SECONDS = 600
 """Tests that run longer than this (a mutant made a loop endless) count as failed: the mutant is killed."""
