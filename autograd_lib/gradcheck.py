@@ -20,7 +20,7 @@ import numpy as np
 
 from .plugin import pluggable
 from .tape import backward, current_tape, tape_reset
-from .tensor import Tensor
+from .tensor import Tensor, tensors_in
 
 
 @dataclass
@@ -169,6 +169,12 @@ def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
                 f"gradient_check: {label} must be a positive finite "
                 f"number, got {value!r}")
     h, tol = float(h), float(tol)
+    params = tensors_in("gradient_check", [params])
+    if not params:
+        raise ValueError(
+            "gradient_check: params is empty, so there is nothing to "
+            "check; pass the tensors whose gradients you want checked, "
+            "e.g. model.params")
     originals = [p.data for p in params]
     try:
         for p in params:

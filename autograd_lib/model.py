@@ -9,13 +9,14 @@ measure the result.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from .data import batches
 from .ops import add_bias, argmax_rows, matmul, relu, softmax_ce, tanh
-from .optim import Optimizer, sgd_step
+from .optim import Optimizer, check_lr, sgd_step
 from .plugin import pluggable
 from .tape import backward, no_grad, tape_reset
 from .tensor import DEFAULT_DTYPE, Tensor, he_init, zero_grad
@@ -39,12 +40,16 @@ class MLP:
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got "
                 f"{activation!r}")
-        hidden = [n_hidden] if np.ndim(n_hidden) == 0 else list(n_hidden)
-        sizes = [n_in, *hidden, n_out]
-        for n in sizes:
-            if int(n) != n or n < 1:
-                raise ValueError(
-                    f"layer sizes must be positive integers, got {sizes}")
+        _check_width("n_in", n_in)
+        _check_width("n_out", n_out)
+        if isinstance(n_hidden, (list, tuple)):
+            for n in n_hidden:
+                _check_width("n_hidden", n)
+            hidden = list(n_hidden)
+        else:
+            _check_width("n_hidden", n_hidden)
+            hidden = [n_hidden]
+        sizes = [int(n) for n in (n_in, *hidden, n_out)]
         rng = np.random.default_rng(seed)
         self.activation = activation
         self.sizes = sizes
@@ -74,6 +79,27 @@ class MLP:
     @property
     def n_params(self):
         return sum(p.data.size for p in self.params)
+
+
+def _check_width(name, n):
+    """A layer width must be a positive whole number: an int, or NumPy's."""
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1:
+        return
+    example = ("8 or [16, 16]" if name == "n_hidden" else "2")
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+        problem = f"got {n}"
+    elif (isinstance(n, numbers.Real) and not isinstance(n, bool)
+          and float(n).is_integer()):
+        problem = (f"got {n!r}, a {type(n).__name__}; widths count units, "
+                   f"so pass int({n!r})")
+    else:
+        problem = f"got {n!r} ({type(n).__name__})"
+    plural = " or a list of them" if name == "n_hidden" else ""
+    error = (ValueError if isinstance(n, numbers.Integral)
+             and not isinstance(n, bool) else TypeError)
+    raise error(
+        f"MLP: {name} must be a positive whole number{plural}, like "
+        f"{example}; {problem}")
 
 
 @dataclass
@@ -147,13 +173,16 @@ def train(model, X, y, lr=None, epochs=500, optimizer=None):
     early, without raising, if the loss becomes NaN or infinite: that run
     diverged, and ``History.diverged_at`` says when.
     """
-    if int(epochs) != epochs or epochs < 0:
-        raise ValueError(
-            f"epochs must be a non-negative integer, got {epochs}")
-    epochs = int(epochs)
+    epochs = _check_epochs("train", epochs)
+    if y is None or isinstance(y, Tensor):
+        raise TypeError(
+            f"train: y, the labels, must be a 1-D NumPy array of class "
+            f"indices, like np.array([0, 1, 1, 0]); got "
+            f"{'None' if y is None else 'a Tensor'}")
     labels = np.asarray(y)
+    _check_inputs("train", X)
     if optimizer is None:
-        lr = 0.5 if lr is None else lr
+        lr = 0.5 if lr is None else check_lr("train", lr)
 
         def step():
             return train_step(model, X, labels, lr)
@@ -189,6 +218,31 @@ def train(model, X, y, lr=None, epochs=500, optimizer=None):
     tape_reset()
     end = epoch + 1
     return History(loss_hist[:end], correct[:end], len(labels), diverged_at)
+
+
+MAX_EPOCHS = 10_000_000
+"""More epochs than this would take days, and their history gigabytes."""
+
+
+def _check_epochs(caller, epochs):
+    if (not isinstance(epochs, numbers.Real) or isinstance(epochs, bool)
+            or not np.isfinite(epochs) or int(epochs) != epochs
+            or not 0 <= epochs <= MAX_EPOCHS):
+        raise ValueError(
+            f"{caller}: epochs must be a whole number from 0 to "
+            f"{MAX_EPOCHS:,}, got {epochs!r}")
+    return int(epochs)
+
+
+def _check_inputs(caller, X):
+    """Refuse inputs with NaN or inf: every loss from them is NaN, which
+    would look like a diverged run rather than bad data."""
+    if isinstance(X, Tensor) and not np.isfinite(X.data).all():
+        rows = np.flatnonzero(~np.isfinite(X.data).all(axis=1))
+        raise ValueError(
+            f"{caller}: X has NaN or infinite values in rows "
+            f"{rows[:10].tolist()}{' ...' if len(rows) > 10 else ''}; fix "
+            f"or drop those rows before training")
 
 
 def train_on_batch(model, optimizer, X, y):

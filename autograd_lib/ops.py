@@ -203,6 +203,12 @@ VJP_RULES["softmax_ce"] = softmax_ce_vjp
 
 def _check_labels(y, logits_shape):
     batch, classes = logits_shape
+    if y is None or isinstance(y, Tensor):
+        raise TypeError(
+            f"softmax_ce: labels must be a 1-D NumPy array of {batch} class "
+            f"indices, like np.array([0, 1, 1, 0]); got "
+            f"{'None' if y is None else 'a Tensor'}. Labels are not "
+            f"differentiated, so they stay a plain array.")
     labels = np.asarray(y)
     if labels.ndim != 1 or labels.shape[0] != batch:
         raise ValueError(

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, zero_grad
+from .tensor import Tensor, refuse_incomplete, zero_grad
 
 
 @pluggable
@@ -32,9 +32,12 @@ def sgd_step(params, lr):
     the loss; its gradient is zero, so it is left as it is. The gradients
     are left alone too: ``zero_grad`` clears them before the next backward.
     """
-    if not lr > 0:
-        raise ValueError(
-            f"sgd_step: the learning rate must be positive, got {lr}")
+    if isinstance(params, Tensor):
+        raise TypeError(
+            "sgd_step takes a list of parameters, got one Tensor; write "
+            "sgd_step([W], lr) or sgd_step(model.params, lr)")
+    check_lr("sgd_step", lr)
+    refuse_incomplete("sgd_step", *params)
     for p in params:
         if p.grad is not None:
             p.data -= lr * p.grad
@@ -51,7 +54,7 @@ class Optimizer:
     def __init__(self, params, lr):
         owner = type(self).__name__
         self.params = _check_params(owner, params)
-        self.lr = _check_lr(owner, lr)
+        self.lr = check_lr(owner, lr)
         self.state = [{} for _ in self.params]
 
     def step(self):
@@ -60,6 +63,7 @@ class Optimizer:
         Call it after ``backward``: changing a parameter between the forward
         pass and ``backward`` would make the tape refuse to walk back.
         """
+        refuse_incomplete(f"{type(self).__name__}.step", *self.params)
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self.update(p, state)
@@ -270,11 +274,17 @@ def _check_params(owner, params):
     return params
 
 
-def _check_lr(owner, lr):
-    if not (lr > 0 and math.isfinite(lr)):
+LARGEST_LR = float(np.finfo(np.float32).max)
+"""A learning rate above this is infinite in float32: every step of a
+float32 parameter would write inf or NaN."""
+
+
+def check_lr(owner, lr):
+    if not 0 < lr <= LARGEST_LR:
         raise ValueError(
-            f"{owner}: lr, the learning rate, must be positive and finite, "
-            f"got {lr}; try 0.1 for SGD, 1e-3 for Adam")
+            f"{owner}: lr, the learning rate, must be a positive number "
+            f"float32 can hold (at most {LARGEST_LR:.3g}), got {lr}; try "
+            f"0.1 for SGD, 1e-3 for Adam")
     return lr
 
 

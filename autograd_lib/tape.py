@@ -14,12 +14,13 @@ evaluation, which never call backward).
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor
+from .tensor import Tensor, refuse_incomplete
 
 VJP_RULES = {}
 """``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one
@@ -242,6 +243,8 @@ def start_backward(loss):
             "the loss does not depend on any tensor with requires_grad=True")
     for e in tape.entries:
         for t, version in zip(e.inputs, e.versions):
+            if t.incomplete_grad is not None:
+                refuse_incomplete("backward", t)
             if t.requires_grad and not t.is_leaf and id(t) not in made_here:
                 raise RuntimeError(
                     f"{_reads(tape, e, t)} an op made on an older tape: a "
@@ -352,3 +355,33 @@ def backward(loss):
                 t.grad = g
             else:
                 t.grad += g
+
+
+def _marks_an_unfinished_walk(backward):
+    """``backward``, and if it stops with an error (or an interrupt) after it
+    began adding gradients, every gradient on the tape is marked incomplete.
+
+    Some ``+=`` ran and others did not, so each ``.grad`` may hold part of a
+    sum; the next backward or optimiser step refuses a marked gradient until
+    it is zeroed. A refusal before the walk (a second backward, say) leaves
+    the gradients of the earlier walk alone: they are whole.
+    """
+    @functools.wraps(backward)
+    def guarded(loss):
+        tape = current_tape()
+        walked_before = tape.walked
+        try:
+            return backward(loss)
+        except BaseException:
+            if tape.walked and not walked_before:
+                for entry in tape.entries:
+                    for t in (*entry.inputs, entry.out):
+                        if t.grad is not None:
+                            t.incomplete_grad = t.grad
+            raise
+
+    guarded.library = backward.library
+    return guarded
+
+
+backward = _marks_an_unfinished_walk(backward)

@@ -29,16 +29,20 @@ class Tensor:
         version: how many times ``data`` has been assigned; the tape keeps
             it for every input, so that backward can refuse a tensor that
             was changed since an op read it.
+        incomplete_grad: the ``grad`` array a backward pass left half done
+            (it stopped with an error midway), else ``None``; backward and
+            the optimisers refuse it until the gradient is zeroed.
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "name", "is_leaf",
-                 "version")
+                 "version", "incomplete_grad")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
             raise TypeError(
                 "Tensor(...) got a Tensor; use .data to copy its values")
         dtype = DEFAULT_DTYPE if dtype is None else dtype
+        _refuse_lossy(data)
         array = np.array(data, dtype=dtype, order="C")
         if array.ndim != 2:
             raise ValueError(
@@ -55,6 +59,7 @@ class Tensor:
         self.name = name
         self.is_leaf = True
         self.version = 0
+        self.incomplete_grad = None
 
     @classmethod
     def _from_op(cls, array, requires_grad):
@@ -67,6 +72,7 @@ class Tensor:
         t.name = None
         t.is_leaf = False
         t.version = 0
+        t.incomplete_grad = None
         return t
 
     @property
@@ -120,6 +126,32 @@ def _describe(value):
     return f"a {type(value).__name__}"
 
 
+def _refuse_lossy(data):
+    """Refuse data that conversion to floats would change without a word:
+    a mask dropped, an imaginary part dropped, None or text turned into
+    numbers, rows of different lengths."""
+    if isinstance(data, np.ma.MaskedArray):
+        raise TypeError(
+            "Tensor data is a masked array; a Tensor has no mask, so the "
+            "hidden values would be used as if they were data. Fill them "
+            "(data.filled(0.0)) or drop those rows first.")
+    try:
+        kind = np.asarray(data).dtype.kind
+    except ValueError:
+        raise ValueError(
+            "Tensor data rows must all have the same length; this data is "
+            "ragged. Make every row as long as the others.") from None
+    if kind == "c":
+        raise TypeError(
+            "Tensor data is complex; its imaginary part would be dropped. "
+            "Pass data.real, data.imag or abs(data), whichever you mean.")
+    if kind in "OUSV":
+        raise TypeError(
+            "Tensor data must be numbers; this data holds Python objects or "
+            "text (None, say, for a missing value). Replace them with "
+            "numbers, or drop those rows.")
+
+
 @pluggable
 def he_init(t, fan_in, rng):
     """Fill ``t.data`` in place with He-initialised weights, N(0, 2/fan_in).
@@ -150,7 +182,58 @@ def zero_grad(*tensors):
     memory every step; a gradient never written stays ``None``. Accepts
     tensors or lists of them: ``zero_grad(W, b)``, ``zero_grad(model.params)``.
     """
+    for p in tensors_in("zero_grad", tensors):
+        if p.grad is not None:
+            p.grad.fill(0)
+
+
+def refuse_incomplete(caller, *tensors):
+    """Raise if a ``grad`` is one a failed backward pass left half done.
+
+    A gradient zeroed in place, set to ``None`` or replaced since then is
+    whole again, and its mark is dropped.
+    """
     for t in tensors:
-        for p in t if isinstance(t, (list, tuple)) else (t,):
-            if p.grad is not None:
-                p.grad.fill(0)
+        g = t.incomplete_grad
+        if g is None:
+            continue
+        if g is t.grad and g.any():
+            label = f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
+            raise RuntimeError(
+                f"{caller}: the gradient of the tensor {label} is "
+                f"incomplete: the last backward() stopped with an error "
+                f"after adding only part of it. Call zero_grad on the "
+                f"parameters (or optimizer.zero_grad()), then run the "
+                f"forward pass and backward() again.")
+        t.incomplete_grad = None
+
+
+def tensors_in(caller, args):
+    """The Tensors in ``args``, each a Tensor or a list or tuple of them.
+
+    Anything else is refused with what to pass instead: ``caller`` names the
+    function in the message.
+    """
+    found = []
+    for arg in args:
+        for t in arg if isinstance(arg, (list, tuple)) else (arg,):
+            if not isinstance(t, Tensor):
+                raise TypeError(
+                    f"{caller} takes Tensors or lists of them, like "
+                    f"{caller}(W, b) or {caller}(model.params); got "
+                    f"{_what(t)}")
+            found.append(t)
+    return found
+
+
+def _what(value):
+    if isinstance(value, np.ndarray):
+        return ("a NumPy array, which has no gradient: pass the Tensor "
+                "whose .data it is")
+    if hasattr(value, "params"):
+        return (f"a model ({type(value).__name__}): pass its parameters, "
+                f"model.params")
+    if hasattr(value, "__next__"):
+        return (f"a {type(value).__name__}, which can be read only once: "
+                f"pass a list, list(...)")
+    return f"a {type(value).__name__}"

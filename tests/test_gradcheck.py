@@ -116,6 +116,14 @@ def test_relative_error_divides_by_the_largest_of_1_and_both_magnitudes(analytic
     assert relative_error(np.array(analytic), np.array(numeric)) == pytest.approx(error)
 
 
+def test_an_empty_parameter_list_is_refused():
+    X, y = xor_data()
+    model = MLP(2, 8, 2, activation="tanh", seed=0)
+    with pytest.raises(ValueError, match=r"gradient_check: params is empty, so there is nothing to "
+                                         r"check; .* e\.g\. model\.params"):
+        gradient_check(lambda: softmax_ce(model(X), y), params=[])
+
+
 def test_loss_fn_must_return_a_scalar_tensor():
     W = Tensor(np.ones((2, 2)), requires_grad=True)
     with pytest.raises(ValueError, match=r"\(1, 1\) loss Tensor; got \(2, 2\)"):

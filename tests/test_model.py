@@ -104,20 +104,56 @@ def test_tanh_network_trains_too():
     assert train(MLP(2, 8, 2, activation="tanh", seed=0), X, y, epochs=500).correct[-1] == 4
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"activation": "sigmoid"}, "activation must be one of"),
-    ({"n_hidden": 0}, r"layer sizes must be positive integers, got \[2, 0, 2\]"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"activation": "sigmoid"}, ValueError, "activation must be one of"),
+    ({"n_hidden": 0}, ValueError, r"n_hidden must be a positive whole number or a list of them, "
+                                  r"like 8 or \[16, 16\]; got 0"),
+    ({"n_hidden": 8.0}, TypeError, r"got 8\.0, a float; widths count units, so pass int\(8\.0\)"),
+    ({"n_hidden": np.float64(8)}, TypeError, r"a float64; .* so pass int"),
+    ({"n_hidden": True}, TypeError, r"n_hidden must be .*; got True \(bool\)"),
+    ({"n_hidden": None}, TypeError, r"n_hidden must be .*; got None \(NoneType\)"),
+    ({"n_hidden": [16, 2.5]}, TypeError, r"got 2\.5 \(float\)"),
+    ({"n_in": -2}, ValueError, r"MLP: n_in must be a positive whole number, like 2; got -2"),
 ])
-def test_bad_model_settings(kwargs, message):
+def test_bad_model_settings(kwargs, error, message):
     args = {"n_in": 2, "n_hidden": 8, "n_out": 2, **kwargs}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         MLP(**args)
 
 
-def test_bad_epochs():
+def test_numpy_integer_widths_are_widths():
+    assert MLP(np.int64(2), [np.int32(4), 3], 2).sizes == [2, 4, 3, 2]
+
+
+@pytest.mark.parametrize("epochs", [-1, 2.5, float("inf"), float("nan"), 1e15, "10", True])
+def test_bad_epochs(epochs):
     X, y = xor_data()
-    with pytest.raises(ValueError, match="epochs must be a non-negative integer"):
-        train(MLP(2, 8, 2), X, y, epochs=-1)
+    with pytest.raises(ValueError, match=r"train: epochs must be a whole number from 0 to 10,000,000, got"):
+        train(MLP(2, 8, 2), X, y, epochs=epochs)
+
+
+@pytest.mark.parametrize("lr", [0, -1, float("inf"), float("nan"), 1e300])
+def test_a_bad_learning_rate_is_refused_even_for_zero_epochs(lr):
+    X, y = xor_data()
+    with pytest.raises(ValueError, match=r"train: lr, the learning rate, must be a positive number "
+                                         r"float32 can hold \(at most 3\.4e\+38\)"):
+        train(MLP(2, 8, 2), X, y, lr=lr, epochs=0)
+
+
+def test_inputs_with_nan_are_named_not_reported_as_divergence():
+    X, y = xor_data()
+    bad = Tensor(np.array([[np.nan, 0], [0, 1], [1, 0], [1, np.inf]]))
+    with pytest.raises(ValueError, match=r"train: X has NaN or infinite values in rows \[0, 3\]"):
+        train(MLP(2, 8, 2), bad, y, epochs=5)
+
+
+@pytest.mark.parametrize("labels, what", [(None, "None"), (Tensor(np.array([[0, 1, 1, 0]])), "a Tensor")])
+def test_labels_must_be_an_array_not_a_tensor_or_none(labels, what):
+    X, _ = xor_data()
+    with pytest.raises(TypeError, match=f"train: y, the labels, must be a 1-D NumPy array .*; got {what}"):
+        train(MLP(2, 8, 2), X, labels, epochs=1)
+    with pytest.raises(TypeError, match=f"softmax_ce: labels must be a 1-D NumPy array of 4 .*got {what}"):
+        softmax_ce(MLP(2, 8, 2)(X), labels)
 
 
 def test_labels_are_checked_at_the_loss():

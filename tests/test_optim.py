@@ -59,10 +59,21 @@ def test_sgd_step_leaves_a_parameter_without_gradient_alone():
     assert p.data.tolist() == [[1.0]]
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan")])
-def test_sgd_step_learning_rate_must_be_positive(lr):
-    with pytest.raises(ValueError, match="learning rate must be positive"):
-        sgd_step([], lr)
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), 1e300])
+def test_sgd_step_learning_rate_must_be_positive_and_fit_float32(lr):
+    W = Tensor(np.ones((1, 2)), requires_grad=True)
+    W.grad = np.full((1, 2), 0.5, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"sgd_step: lr, the learning rate, must be a positive "
+                                         r"number float32 can hold \(at most 3\.4e\+38\)"):
+        sgd_step([W], lr)
+    np.testing.assert_array_equal(W.data, [[1, 1]])
+
+
+def test_sgd_step_on_one_tensor_says_to_pass_a_list():
+    W = Tensor(np.ones((1, 2)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"sgd_step takes a list of parameters, got one Tensor; "
+                                        r"write sgd_step\(\[W\], lr\)"):
+        sgd_step(W, 0.1)
 
 
 # ---- SGD ----------------------------------------------------------------------------------
@@ -318,10 +329,10 @@ def test_a_parameter_listed_twice_is_refused():
 
 
 @pytest.mark.parametrize("optimizer_class", [SGD, Adam, AdamW])
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
-def test_learning_rate_must_be_positive_and_finite(optimizer_class, lr):
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), 1e300])
+def test_learning_rate_must_be_positive_and_fit_float32(optimizer_class, lr):
     with pytest.raises(ValueError, match=f"{optimizer_class.__name__}: lr, the learning rate, "
-                                         f"must be positive and finite"):
+                                         f"must be a positive number float32 can hold"):
         optimizer_class([Tensor(P0, requires_grad=True)], lr=lr)
 
 

@@ -5,8 +5,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from autograd_lib import (MLP, Tape, Tensor, add_bias, backward, current_tape, matmul, no_grad,
-                          record, relu, softmax_ce, tanh, tape_reset, train, train_step, xor_data)
+from autograd_lib import (MLP, SGD, Tape, Tensor, add_bias, backward, current_tape, matmul,
+                          no_grad, record, relu, sgd_step, softmax_ce, tanh, tape_reset, train,
+                          train_step, xor_data, zero_grad)
 from autograd_lib.tape import VJP_RULES, apply_vjp
 
 
@@ -322,3 +323,70 @@ def test_nbytes_counts_the_intermediate_gradients_after_backward():
     # matmul, add_bias, relu: 2 x 2 float32 (16 bytes) each; loss 4 bytes; mask 4; probs 16;
     # labels and rows 16 each: 16 * 3 + 4 + 4 + 16 + 16 + 16 before backward.
     assert before == 104 and grads == 3 * 16 + 4
+
+
+# ---- a backward pass that stops midway -------------------------------------------------------
+
+def _raising(error):
+    def rule(entry, dout):
+        raise error
+    return rule
+
+
+def _xor_step(model):
+    X, y = xor_data()
+    tape_reset()
+    return softmax_ce(model(X), y)
+
+
+@pytest.mark.parametrize("error", [ZeroDivisionError("a reader's bug"), KeyboardInterrupt()])
+def test_gradients_a_failed_backward_left_half_done_are_refused_until_zeroed(monkeypatch, error):
+    model = MLP(2, 8, 2, seed=0)
+    loss = _xor_step(model)
+    with monkeypatch.context() as patch:
+        patch.setitem(VJP_RULES, "relu", _raising(error))  # after W2's and b2's, before W1's
+        with pytest.raises(type(error)):
+            backward(loss)
+    assert model.W2.grad is not None and model.W1.grad is None  # half done
+    loss = _xor_step(model)
+    with pytest.raises(RuntimeError, match=r"backward: the gradient of the tensor 'W2' \(8, 2\) is "
+                                           r"incomplete: the last backward\(\) stopped with an error "
+                                           r"after adding only part of it\. Call zero_grad"):
+        backward(loss)
+    with pytest.raises(RuntimeError, match=r"sgd_step: the gradient of the tensor 'W2' \(8, 2\)"):
+        sgd_step(model.params, 0.5)
+    zero_grad(model.params)
+    backward(_xor_step(model))
+    fresh = MLP(2, 8, 2, seed=0)
+    backward(_xor_step(fresh))
+    for p, q in zip(model.params, fresh.params):
+        np.testing.assert_array_equal(p.grad, q.grad)
+    sgd_step(model.params, 0.5)
+
+
+def test_an_optimiser_refuses_a_half_done_gradient_until_its_zero_grad(monkeypatch):
+    model = MLP(2, 8, 2, seed=0)
+    optimizer = SGD(model.params, lr=0.5, momentum=0.9)
+    loss = _xor_step(model)
+    with monkeypatch.context() as patch:
+        patch.setitem(VJP_RULES, "relu", _raising(ValueError("midway")))
+        with pytest.raises(ValueError):
+            backward(loss)
+    with pytest.raises(RuntimeError, match=r"SGD\.step: the gradient of the tensor 'W2' .* optimizer\.zero_grad\(\)"):
+        optimizer.step()
+    optimizer.zero_grad()
+    backward(_xor_step(model))
+    optimizer.step()
+
+
+def test_a_backward_refused_before_it_walks_leaves_the_earlier_gradients_whole():
+    model = MLP(2, 8, 2, seed=0)
+    loss = _xor_step(model)
+    backward(loss)
+    before = [p.grad.copy() for p in model.params]
+    with pytest.raises(RuntimeError, match="already called on this tape"):
+        backward(loss)
+    assert all(p.incomplete_grad is None for p in model.params)
+    sgd_step(model.params, 0.5)
+    for p, g in zip(model.params, before):
+        np.testing.assert_array_equal(p.grad, g)

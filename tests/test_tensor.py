@@ -34,6 +34,18 @@ def test_non_2d_data_is_rejected_with_its_shape(shape):
         Tensor(np.zeros(shape))
 
 
+@pytest.mark.parametrize("data, error, message", [
+    ([[None, 1]], TypeError, r"must be numbers; this data holds Python objects or text \(None"),
+    ([["1", "2"]], TypeError, r"must be numbers; this data holds Python objects or text"),
+    (np.array([[1 + 2j, 1]]), TypeError, r"complex; its imaginary part would be dropped"),
+    (np.ma.array([[1.0, 2.0]], mask=[[0, 1]]), TypeError, r"masked array; .*\(data\.filled\(0\.0\)\)"),
+    ([[1, 2], [3]], ValueError, r"rows must all have the same length"),
+])
+def test_data_that_floats_would_change_silently_is_refused(data, error, message):
+    with pytest.raises(error, match=message):
+        Tensor(data)
+
+
 def test_integer_dtype_is_rejected():
     with pytest.raises(TypeError, match="floating point"):
         Tensor([[1, 2]], dtype=np.int32)
@@ -71,6 +83,24 @@ def test_he_init_is_reproducible_from_the_seed():
 def test_he_init_refuses_global_random_state():
     with pytest.raises(TypeError, match="Generator"):
         he_init(Tensor(np.zeros((2, 2))), 2, np.random)
+
+
+@pytest.mark.parametrize("arg, message", [
+    (np.zeros((2, 2)), r"got a NumPy array, which has no gradient: pass the Tensor whose \.data it is"),
+    ((t for t in []), r"got a generator, which can be read only once: pass a list, list\(\.\.\.\)"),
+    ("W", r"got a str"),
+])
+def test_zero_grad_names_what_it_got_and_what_to_pass(arg, message):
+    with pytest.raises(TypeError, match=r"zero_grad takes Tensors or lists of them, like "
+                                        r"zero_grad\(W, b\) or zero_grad\(model\.params\); " + message):
+        zero_grad(arg)
+
+
+def test_zero_grad_of_a_model_says_to_pass_its_params():
+    from autograd_lib import MLP
+
+    with pytest.raises(TypeError, match=r"got a model \(MLP\): pass its parameters, model\.params"):
+        zero_grad(MLP(2, 8, 2))
 
 
 def test_zero_grad_zeroes_in_place_and_leaves_none_alone():

@@ -124,7 +124,7 @@ def test_divergence_is_reported_in_the_caption_not_raised(pg):
 
 def test_errors_are_shown_not_raised(pg):
     assert pg.run(lr=-1, hidden=8, activation="relu", epochs=10, seed=0) is None
-    assert "Error" in pg.caption.value and "learning rate must be positive" in pg.caption.value
+    assert "Error" in pg.caption.value and "the learning rate, must be a positive number" in pg.caption.value
 
 
 def run(lr=0.5, hidden=8, epochs=500, seed=0, activation="relu"):
