@@ -198,7 +198,8 @@ def refuse_incomplete(caller, *tensors):
         if g is None:
             continue
         if g is t.grad and g.any():
-            label = f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
+            label = (f"'{t.name}' {t.shape}" if t.name
+                     else f"of shape {t.shape}")
             raise RuntimeError(
                 f"{caller}: the gradient of the tensor {label} is "
                 f"incomplete: the last backward() stopped with an error "
