@@ -20,7 +20,7 @@ import threading
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, refuse_incomplete
+from .tensor import Tensor, refuse_incomplete, tensor_label
 
 VJP_RULES = {}
 """``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one
@@ -268,11 +268,7 @@ def _reads(tape, entry, t):
     # inputs with enumerate, on every check costs microseconds each step.
     # Neither class defines ==, so index() finds these very objects.
     i, k = tape.entries.index(entry), entry.inputs.index(t)
-    return f"entry {i} ({entry.op}) reads input {k} {_label(t)}, which"
-
-
-def _label(t):
-    return f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
+    return f"entry {i} ({entry.op}) reads input {k} {tensor_label(t)}, which"
 
 
 def apply_vjp(entry, dout):

@@ -187,6 +187,12 @@ def zero_grad(*tensors):
             p.grad.fill(0)
 
 
+def tensor_label(t):
+    """How error messages name a tensor: ``'W1' (2, 8)``, or ``of shape
+    (4, 8)`` for one without a name."""
+    return f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
+
+
 def refuse_incomplete(caller, *tensors):
     """Raise if a ``grad`` is one a failed backward pass left half done.
 
@@ -198,10 +204,8 @@ def refuse_incomplete(caller, *tensors):
         if g is None:
             continue
         if g is t.grad and g.any():
-            label = (f"'{t.name}' {t.shape}" if t.name
-                     else f"of shape {t.shape}")
             raise RuntimeError(
-                f"{caller}: the gradient of the tensor {label} is "
+                f"{caller}: the gradient of the tensor {tensor_label(t)} is "
                 f"incomplete: the last backward() stopped with an error "
                 f"after adding only part of it. Call zero_grad on the "
                 f"parameters (or optimizer.zero_grad()), then run the "

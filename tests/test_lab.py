@@ -125,15 +125,23 @@ def open_notebook(page, base, token, name):
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
 
 
-def drive_the_chapter(page, base, token):
-    open_notebook(page, base, token, CHAPTER.name)
-    page.click("li.lm-MenuBar-item:has-text('Run')")
-    page.click("li.lm-Menu-item:has-text('Run All Cells')")
+def wait_until_every_cell_ran(page):
     # Every cell has run when the kernel is idle again and no prompt shows [*].
-    page.wait_for_selector("text=Precomputed.")
     page.wait_for_function(
         "!Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
         " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
+
+
+def run_all_cells(page):
+    page.click("li.lm-MenuBar-item:has-text('Run')")
+    page.click("li.lm-Menu-item:has-text('Run All Cells')")
+    page.wait_for_selector("text=Precomputed.")
+    wait_until_every_cell_ran(page)
+
+
+def drive_the_chapter(page, base, token):
+    open_notebook(page, base, token, CHAPTER.name)
+    run_all_cells(page)
     assert "lr = 0.5, hidden = 8, relu, 500 epochs, seed 0" in live_caption(page)
     before = live_image_src(page)
 
@@ -153,12 +161,7 @@ def test_buttons_and_sliders_retrain_the_optimiser_playground_in_jupyterlab(lab)
     with offline_page(allowed_prefixes=(base,)) as page:
         try:
             open_notebook(page, base, token, OPTIMISER_CHAPTER.name)
-            page.click("li.lm-MenuBar-item:has-text('Run')")
-            page.click("li.lm-Menu-item:has-text('Run All Cells')")
-            page.wait_for_selector("text=Precomputed.")
-            page.wait_for_function(
-                "!Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
-                " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
+            run_all_cells(page)
             assert "moons, Adam, lr = 0.03, weight decay 0, hidden = 16" in live_caption(page)
             before = live_image_src(page)
             # The live playground comes first on the page, the precomputed one after it.
@@ -218,9 +221,7 @@ def cell_text(page, cell_id):
 
 def run_cell(page, cell_id, source=None, through=False):
     page.evaluate(SET_AND_RUN, [cell_id, source, through])
-    page.wait_for_function(
-        "!Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
-        " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
+    wait_until_every_cell_ran(page)
 
 
 def test_a_reader_fixes_relu_vjp_in_the_workbook_until_its_check_passes(lab):
