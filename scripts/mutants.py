@@ -114,6 +114,9 @@ MUTANTS = [
     M("vjp-shape-unchecked", "autograd_lib/tape.py",
       "or g.shape != t.shape", "or False",
       "apply_vjp does not check each gradient's shape"),
+    M("every-rule-trusted", "autograd_lib/tape.py",
+      "if LIBRARY_RULES.get(entry.op) is rule:", "if True:",
+      "apply_vjp trusts a reader's rule as it trusts the library's own"),
     # ---- ops.py
     M("matmul-da-untransposed", "autograd_lib/ops.py",
       "da = dout @ b.data.T", "da = dout @ b.data",

@@ -8,7 +8,8 @@ import pytest
 from autograd_lib import (MLP, SGD, Tape, Tensor, add_bias, backward, current_tape, matmul,
                           no_grad, record, relu, sgd_step, softmax_ce, tanh, tape_reset, train,
                           train_step, xor_data, zero_grad)
-from autograd_lib.tape import VJP_RULES, apply_vjp
+from autograd_lib import ops
+from autograd_lib.tape import LIBRARY_RULES, VJP_RULES, apply_vjp
 
 
 def small_graph():
@@ -270,6 +271,23 @@ def test_an_op_without_a_rule_is_named():
     with pytest.raises(KeyError, match=r"no VJP rule for op 'double': register one with "
                                        r"VJP_RULES\['double'\] = \.\.\."):
         apply_vjp(current_tape()[-1], np.ones((1, 1)))
+
+
+
+def test_only_the_library_rules_go_unchecked(monkeypatch):
+    assert LIBRARY_RULES == {op: getattr(ops, f"{op}_vjp") for op in
+                             ("matmul", "add_bias", "relu", "tanh", "softmax_ce")}
+    # A rule that is not the library's own, even one that calls it, has
+    # its output checked.
+    def transposed_bias_grad(entry, dout):
+        da, dbias = ops.add_bias_vjp(entry, dout)
+        return da, dbias.T
+
+    monkeypatch.setitem(VJP_RULES, "add_bias", transposed_bias_grad)
+    *_, loss = small_graph()
+    with pytest.raises(ValueError, match=r"add_bias \(transposed_bias_grad\) returned an "
+                                         r"array of shape \(2, 1\) for input 1"):
+        backward(loss)
 
 
 # ---- no_grad ----
