@@ -30,11 +30,10 @@ def chromium_path():
 
 
 @contextmanager
-def offline_page(allowed_prefixes=("file://",)):
-    """A Playwright page whose requests outside ``allowed_prefixes`` are blocked and recorded.
+def chromium():
+    """A headless Chromium, closed when the block ends; pages come from :func:`offline_page`.
 
-    ``page.blocked`` lists the blocked requests; ``page.errors`` collects what the page logs as
-    an error in its console, and uncaught exceptions.
+    A test module that opens many pages shares one (starting Chromium takes most of a second).
     """
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
@@ -42,20 +41,40 @@ def offline_page(allowed_prefixes=("file://",)):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.blocked = []
-            page.errors = []
-            page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-            page.on("pageerror", lambda e: page.errors.append(str(e)))
-
-            def route(r):
-                if r.request.url.startswith(allowed_prefixes) or r.request.url.startswith("data:"):
-                    r.continue_()
-                else:
-                    page.blocked.append(r.request.url)
-                    r.abort()
-
-            page.route("**/*", route)
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def offline_page(allowed_prefixes=("file://",), browser=None):
+    """A Playwright page whose requests outside ``allowed_prefixes`` are blocked and recorded.
+
+    ``page.blocked`` lists the blocked requests; ``page.errors`` collects what the page logs as
+    an error in its console, and uncaught exceptions. The page has a browser context of its own
+    (no cookies or storage from another page), in ``browser`` if given, else in a Chromium
+    started for it.
+    """
+    if browser is None:
+        with chromium() as started, offline_page(allowed_prefixes, started) as page:
+            yield page
+        return
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    try:
+        page = context.new_page()
+        page.blocked = []
+        page.errors = []
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+
+        def route(r):
+            if r.request.url.startswith(allowed_prefixes) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                page.blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        yield page
+    finally:
+        context.close()

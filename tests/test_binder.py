@@ -1,5 +1,5 @@
 """What the Binder button opens: repo2docker's Notebook 7.4.7 and JupyterLab, binder/postBuild
-on top, and the workbook chapters running there.
+on top. The workbook chapters run there in tests/course/test_workbook_untouched.py.
 
 .binder-venv is built by the Makefile the way Binder builds its image (tests/binder_base.txt
 stands for repo2docker's own environment), so pip's verdict on it is Binder's.
@@ -9,15 +9,7 @@ from __future__ import annotations
 
 import subprocess
 
-import pytest
-
-from autograd_lib.course.checks import TASKS
-from autograd_lib.course.workbook import task_cells
-
-from .other_environments import BINDER, ROOT, python_of, python_says, run_in
-from .course.running import errors
-
-WORKBOOK = sorted((ROOT / "workbook").glob("[0-9][0-9]_*.ipynb"))
+from .other_environments import BINDER, ROOT, python_of, python_says
 
 
 def test_pip_check_is_clean():
@@ -44,16 +36,3 @@ for name in ["notebook", "jupyterlab", "ipywidgets", "backprop-from-scratch", "j
     assert versions["ipywidgets"] == pins["ipywidgets"]
     assert versions["jupyter-book"] == versions["sphinx"] == "-"
     assert versions["backprop-from-scratch"] != "-"
-
-
-@pytest.fixture(scope="module")
-def workbook(tmp_path_factory):
-    return run_in(BINDER, tmp_path_factory.mktemp("binder") / "workbook", WORKBOOK)
-
-
-@pytest.mark.parametrize("name", [p.name for p in WORKBOOK])
-def test_each_workbook_chapter_runs_on_binder_with_only_its_tasks_unwritten(workbook, name):
-    nb = workbook[name]
-    expected = {c.id: f"NotImplementedError: Task {t} {TASKS[t].name} is not written yet"
-                for t, c in task_cells(nb).items()}
-    assert errors(nb) == expected

@@ -12,7 +12,7 @@ import pytest
 
 import autograd_lib
 
-from .browser import offline_page
+from .browser import chromium, offline_page
 from .toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,12 @@ def built():
     if not (HTML / "index.html").exists():
         pytest.fail("the book is not built: run `make book` (make test does it first)")
     return HTML
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as started:
+        yield started
 
 
 def page_html(built, file):
@@ -125,10 +131,10 @@ def test_references_list_the_cited_works(built):
 
 
 @pytest.mark.parametrize("file", PAGES)
-def test_page_in_a_browser_offline(built, file):
+def test_page_in_a_browser_offline(built, file, browser):
     """Math typeset, every image loaded, nothing requested from outside the machine."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with offline_page() as page:
+    with offline_page(browser=browser) as page:
         failed = []
         page.on("requestfailed", lambda r: failed.append(r.url))
         page.goto((built / f"{file}.html").as_uri(), wait_until="load")
@@ -197,8 +203,8 @@ def press(page, label, key, nth=0):
     page.keyboard.press(key)
 
 
-def test_static_playground_sliders_switch_pictures_and_captions_in_the_browser(built):
-    with offline_page() as page:
+def test_static_playground_sliders_switch_pictures_and_captions_in_the_browser(built, browser):
+    with offline_page(browser=browser) as page:
         page.goto((built / "notebooks" / "05_xor.html").as_uri(), wait_until="load")
         page.locator(".widget-slider").first.wait_for(timeout=30_000)
         before = page.evaluate(SHOWN)
@@ -237,8 +243,8 @@ def test_stepper_pages_embed_one_precomputed_stepper_and_leave_the_live_one_out(
 
 
 @pytest.mark.parametrize("file, steps", STEPPERS.items())
-def test_static_step_slider_changes_the_picture_and_caption_in_the_browser(built, file, steps):
-    with offline_page() as page:
+def test_static_step_slider_changes_the_picture_and_caption_in_the_browser(built, file, steps, browser):
+    with offline_page(browser=browser) as page:
         page.goto((built / f"{file}.html").as_uri(), wait_until="load")
         page.locator(".widget-slider").first.wait_for(timeout=30_000)
         shown = [page.evaluate(SHOWN)]
@@ -283,10 +289,10 @@ def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, fil
 
 
 @pytest.mark.parametrize("file", PAGES)
-def test_no_code_block_scrolls_sideways_on_a_desktop_and_no_page_on_a_phone(built, file):
+def test_no_code_block_scrolls_sideways_on_a_desktop_and_no_page_on_a_phone(built, file, browser):
     """At 1280 px every code and output block fits; at 390 px the page itself fits the screen
     (a code block there may scroll inside its own box, the text around it does not)."""
-    with offline_page() as page:
+    with offline_page(browser=browser) as page:
         page.goto((built / f"{file}.html").as_uri(), wait_until="load")
         wide = page.evaluate(
             "Array.from(document.querySelectorAll('main pre')).filter(p => p.offsetParent !== null"
@@ -308,11 +314,11 @@ CONTROL_BOXES = (f"Array.from(document.querySelectorAll('{CONTROL_SELECTOR}'))"
 
 
 @pytest.mark.parametrize("file", ["notebooks/05_xor", "notebooks/06_optimisers"])
-def test_static_playgrounds_are_usable_and_legible_on_a_phone(built, file):
+def test_static_playgrounds_are_usable_and_legible_on_a_phone(built, file, browser):
     """At 390 px: no control overlaps another or leaves the screen, the learning rate dragged
     to its end comes back, and the pictures keep the size they were drawn for (688 px, 12 px
     labels), scrolling sideways inside their own box while the page fits the screen."""
-    with offline_page() as page:
+    with offline_page(browser=browser) as page:
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto((built / f"{file}.html").as_uri(), wait_until="load")
         page.locator(".widget-slider").first.wait_for(timeout=30_000)
@@ -346,8 +352,8 @@ def test_static_playgrounds_are_usable_and_legible_on_a_phone(built, file):
         assert page.errors == []
 
 
-def test_optimiser_page_buttons_and_sliders_switch_pictures_in_the_browser(built):
-    with offline_page() as page:
+def test_optimiser_page_buttons_and_sliders_switch_pictures_in_the_browser(built, browser):
+    with offline_page(browser=browser) as page:
         page.goto((built / "notebooks" / "06_optimisers.html").as_uri(), wait_until="load")
         page.locator(".widget-slider").first.wait_for(timeout=30_000)
         before = page.evaluate(SHOWN)

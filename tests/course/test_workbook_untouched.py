@@ -1,24 +1,26 @@
 """An untouched workbook, run top to bottom: the only errors are the tasks' stubs, naming their
-task, and every check cell says that its task is not written yet."""
+task, and every check cell says that its task is not written yet.
+
+It runs where most readers open it, in Binder's environment (.binder-venv, see
+tests/test_binder.py); Colab's runs it too (tests/test_colab.py), and the solved workbook runs in
+this one (test_workbook_solved.py).
+"""
 
 from __future__ import annotations
-
-import shutil
 
 import pytest
 
 from autograd_lib.course.checks import TASKS
 from autograd_lib.course.workbook import task_cells
 
-from .running import CHAPTERS, WORKBOOK, cell, errors, execute, text_of
+from ..other_environments import BINDER, run_in
+from .running import CHAPTERS, WORKBOOK, cell, errors, text_of
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("untouched")
-    for name in CHAPTERS:
-        shutil.copy(WORKBOOK / name, folder / name)
-    return {name: execute(folder / name) for name in CHAPTERS}
+    return run_in(BINDER, folder, [WORKBOOK / name for name in CHAPTERS])
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
