@@ -66,6 +66,7 @@ class MLP:
 
     def hidden(self, X):
         """The last hidden layer's output: ``(B, n_in) -> (B, sizes[-2])``."""
+        self._check_input(X)
         h = X
         for W, b in self.layers[:-1]:
             h = self._act(add_bias(matmul(h, W), b))
@@ -75,6 +76,20 @@ class MLP:
         """The logits: ``(B, n_in) -> (B, n_out)``."""
         W, b = self.layers[-1]
         return add_bias(matmul(self.hidden(X), W), b)
+
+    def _check_input(self, X):
+        # Here, where the model's n_in is known, rather than inside the first
+        # matmul, whose message would name its operands a and b.
+        n_in = self.sizes[0]
+        if not isinstance(X, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: X must be a Tensor of shape (B, "
+                f"{n_in}), got {type(X).__name__}; wrap it: Tensor(X)")
+        if X.cols != n_in:
+            raise ValueError(
+                f"{type(self).__name__}: X has {X.cols} columns, but this "
+                f"network takes {n_in} inputs (n_in={n_in}); X must be "
+                f"(B, {n_in}), got {X.shape}")
 
     @property
     def n_params(self):
@@ -224,14 +239,18 @@ MAX_EPOCHS = 10_000_000
 """More epochs than this would take days, and their history gigabytes."""
 
 
-def _check_epochs(caller, epochs):
-    if (not isinstance(epochs, numbers.Real) or isinstance(epochs, bool)
-            or not np.isfinite(epochs) or int(epochs) != epochs
-            or not 0 <= epochs <= MAX_EPOCHS):
+def _check_epochs(caller, epochs, least=0):
+    return _check_whole(caller, "epochs", epochs, least, MAX_EPOCHS)
+
+
+def _check_whole(caller, name, value, least, most, alternative=""):
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+            or not np.isfinite(value) or int(value) != value
+            or not least <= value <= most):
         raise ValueError(
-            f"{caller}: epochs must be a whole number from 0 to "
-            f"{MAX_EPOCHS:,}, got {epochs!r}")
-    return int(epochs)
+            f"{caller}: {name} must be a whole number from {least} to "
+            f"{most:,}{alternative}, got {value!r}")
+    return int(value)
 
 
 def _check_inputs(caller, X):
@@ -367,17 +386,15 @@ def fit(model, optimizer, train_data, val_data, epochs, batch_size=64,
     epochs, e.g. ``tqdm`` for a progress bar. Returns a
     :class:`FitHistory`.
     """
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive integer, got "
-                         f"{epochs}")
-    if patience is not None and (int(patience) != patience or patience < 1):
-        raise ValueError(f"fit: patience must be a positive integer or "
-                         f"None, got {patience}")
+    epochs = _check_epochs("fit", epochs, least=1)
+    if patience is not None:
+        patience = _check_whole("fit", "patience", patience, 1, MAX_EPOCHS,
+                                " or None")
     _check_optimizer("fit", model, optimizer)
     rng = np.random.default_rng(seed)
     record = [evaluate(model, *train_data) + evaluate(model, *val_data)]
     best_epoch, best = 0, [p.data.copy() for p in model.params]
-    epoch_range = range(1, int(epochs) + 1)
+    epoch_range = range(1, epochs + 1)
     for epoch in progress(epoch_range) if progress else epoch_range:
         train_epoch(model, optimizer, *train_data, batch_size, rng)
         record.append(evaluate(model, *train_data)

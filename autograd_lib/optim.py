@@ -17,6 +17,7 @@ float32 and round as PyTorch's do.
 from __future__ import annotations
 
 import math
+import reprlib
 
 import numpy as np
 
@@ -280,6 +281,16 @@ float32 parameter would write inf or NaN."""
 
 
 def check_lr(owner, lr):
+    """Return ``lr`` if it is a learning rate a float32 step can use.
+
+    Refused, naming ``owner``: anything but a number (a string, None, an
+    array, True), and a number that is not positive or that float32 cannot
+    hold (NaN, inf, 1e300).
+    """
+    if not _is_number(lr):
+        raise TypeError(
+            f"{owner}: lr, the learning rate, must be a number, got "
+            f"{_what(lr)}; e.g. lr=0.1")
     if not 0 < lr <= LARGEST_LR:
         raise ValueError(
             f"{owner}: lr, the learning rate, must be a positive number "
@@ -288,7 +299,20 @@ def check_lr(owner, lr):
     return lr
 
 
+def _is_number(value):
+    # bool is an int to Python, but lr=True is a slip, not a learning rate.
+    return (isinstance(value, (float, int, np.floating, np.integer))
+            and not isinstance(value, bool))
+
+
+def _what(value):
+    return f"{type(value).__name__} {reprlib.repr(value)}"
+
+
 def _check_non_negative(owner, name, value):
+    if not _is_number(value):
+        raise TypeError(
+            f"{owner}: {name} must be a number, got {_what(value)}")
     if not (value >= 0 and math.isfinite(value)):
         raise ValueError(
             f"{owner}: {name} must be non-negative and finite, got "
@@ -297,6 +321,9 @@ def _check_non_negative(owner, name, value):
 
 
 def _check_momentum(owner, momentum):
+    if not _is_number(momentum):
+        raise TypeError(
+            f"{owner}: momentum must be a number, got {_what(momentum)}")
     if not 0 <= momentum < 1:
         raise ValueError(
             f"{owner}: momentum must be in [0, 1), got {momentum}; 0.9 is "
@@ -306,7 +333,7 @@ def _check_momentum(owner, momentum):
 
 def _check_betas(owner, betas):
     if (np.ndim(betas) != 1 or len(betas) != 2
-            or not all(0 <= b < 1 for b in betas)):
+            or not all(_is_number(b) and 0 <= b < 1 for b in betas)):
         raise ValueError(
             f"{owner}: betas must be two numbers in [0, 1), got {betas}; "
             f"the usual ones are (0.9, 0.999)")

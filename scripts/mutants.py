@@ -198,6 +198,9 @@ MUTANTS = [
       "            p.data = data\n", "",
       "the check leaves its float64 copies in the parameters"),
     # ---- optim.py
+    M("bool-is-a-learning-rate", "autograd_lib/optim.py",
+      "and not isinstance(value, bool))", ")",
+      "lr=True is taken as a learning rate of 1"),
     M("sgd-climbs", "autograd_lib/optim.py",
       "p.data -= lr * p.grad\n", "p.data += lr * p.grad\n",
       "sgd_step moves along the gradient instead of against it"),
@@ -227,6 +230,9 @@ MUTANTS = [
       "if isinstance(X, Tensor) and not np.isfinite(X.data).all():", "if False:",
       "train reports NaN inputs as a diverged run"),
     # ---- model.py
+    M("mlp-width-unchecked", "autograd_lib/model.py",
+      "if X.cols != n_in:", "if False:",
+      "an input of the wrong width is left to the first matmul to name"),
     M("mlp-ignores-seed", "autograd_lib/model.py",
       "rng = np.random.default_rng(seed)\n        self.activation",
       "rng = np.random.default_rng(0)\n        self.activation",

@@ -140,6 +140,21 @@ def test_a_bad_learning_rate_is_refused_even_for_zero_epochs(lr):
         train(MLP(2, 8, 2), X, y, lr=lr, epochs=0)
 
 
+@pytest.mark.parametrize("X, error, message", [
+    (np.zeros((4, 2)), TypeError,
+     r"MLP: X must be a Tensor of shape \(B, 2\), got ndarray; wrap it: Tensor\(X\)"),
+    (Tensor(np.zeros((4, 3))), ValueError,
+     r"MLP: X has 3 columns, but this network takes 2 inputs \(n_in=2\); X must be \(B, 2\), "
+     r"got \(4, 3\)"),
+])
+def test_inputs_that_do_not_fit_the_network_are_named_by_it(X, error, message):
+    model = MLP(2, 8, 2)
+    for use in (model, model.hidden, lambda X: predict(model, X),
+                lambda X: train(model, X, np.zeros(4, int))):
+        with pytest.raises(error, match=message):
+            use(X)
+
+
 def test_inputs_with_nan_are_named_not_reported_as_divergence():
     X, y = xor_data()
     bad = Tensor(np.array([[np.nan, 0], [0, 1], [1, 0], [1, np.inf]]))
@@ -331,8 +346,12 @@ def test_digits_test_accuracy_reaches_95_percent(digit_splits):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(epochs=0), "epochs must be a positive integer"),
-    (dict(epochs=5, patience=0), "patience must be a positive integer or None"),
+    (dict(epochs=0), "fit: epochs must be a whole number from 1 to 10,000,000, got 0"),
+    (dict(epochs="3"), "fit: epochs must be a whole number from 1 to 10,000,000, got '3'"),
+    (dict(epochs=None), "fit: epochs must be a whole number from 1 to 10,000,000, got None"),
+    (dict(epochs=5, patience=0),
+     "fit: patience must be a whole number from 1 to 10,000,000 or None, got 0"),
+    (dict(epochs=5, patience=2.5), "patience must be a whole number .* got 2.5"),
 ])
 def test_fit_refuses_bad_settings(digit_splits, kwargs, message):
     model = MLP(64, 8, 10)

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -334,6 +336,36 @@ def test_learning_rate_must_be_positive_and_fit_float32(optimizer_class, lr):
     with pytest.raises(ValueError, match=f"{optimizer_class.__name__}: lr, the learning rate, "
                                          f"must be a positive number float32 can hold"):
         optimizer_class([Tensor(P0, requires_grad=True)], lr=lr)
+
+
+@pytest.mark.parametrize("lr, shown", [("0.1", "str '0.1'"), (None, "NoneType None"), (True, "bool True"),
+                                       (np.array([0.1, 0.2]), "ndarray array")])
+def test_a_learning_rate_that_is_not_a_number_is_named(lr, shown):
+    W = Tensor(np.ones((1, 2)), requires_grad=True)
+    W.grad = np.ones((1, 2), dtype=np.float32)
+    for make in (lambda: sgd_step([W], lr), lambda: SGD([W], lr=lr), lambda: Adam([W], lr=lr)):
+        with pytest.raises(TypeError, match=r": lr, the learning rate, must be a number, got "
+                                            + re.escape(shown)):
+            make()
+    np.testing.assert_array_equal(W.data, [[1, 1]])
+    sgd_step([W], np.float32(0.5))
+    np.testing.assert_array_equal(W.data, [[0.5, 0.5]])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda ps: SGD(ps, lr=0.1, momentum="0.9"), "SGD: momentum must be a number, got str '0.9'"),
+    (lambda ps: SGD(ps, lr=0.1, weight_decay=None), "SGD: weight_decay must be a number, got NoneType"),
+    (lambda ps: Adam(ps, eps=None), "Adam: eps must be a number, got NoneType None"),
+    (lambda ps: AdamW(ps, weight_decay="0.1"), "AdamW: weight_decay must be a number, got str"),
+])
+def test_hyperparameters_that_are_not_numbers_are_named(make, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make([Tensor(P0, requires_grad=True)])
+
+
+def test_betas_that_are_not_numbers_are_named():
+    with pytest.raises(ValueError, match=r"Adam: betas must be two numbers in \[0, 1\), got \('0\.9', "):
+        Adam([Tensor(P0, requires_grad=True)], betas=("0.9", 0.999))
 
 
 @pytest.mark.parametrize("momentum", [-0.1, 1.0, float("nan")])
