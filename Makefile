@@ -77,10 +77,11 @@ $(BINDER)/.installed: tests/binder_base.txt binder/postBuild constraints.txt pyp
 
 # The book first (its tests read _build/html), then the library tests, every notebook
 # through nbval (cells of one notebook stay on one worker: --dist loadfile), the chapters on
-# Colab's and Binder's versions, and the browser checks.
+# Colab's and Binder's versions, and the browser checks. The workers take the files in the
+# order tests/conftest.py gives them, longest first (--no-loadscope-reorder: not by count).
 test: book $(COLAB)/.installed $(BINDER)/.installed
 	mkdir -p $(CACHE)/tmp
-	$(IN_REPO) $(BIN)/python -m pytest -n 2 --dist loadfile \
+	$(IN_REPO) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 # Re-run every chapter and store its outputs (nbval compares later runs with them), then

@@ -39,7 +39,7 @@ PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 # and the chapter runs in the Colab and Binder environments are left out (the copy has neither
 # those environments nor the book).
 NOT_UNIT_TESTS = ["tests/test_book.py", "tests/test_book_build.py", "tests/test_lab.py",
-                  "tests/test_colab.py", "tests/test_binder.py",
+                  "tests/test_colab.py", "tests/test_colab_workbook.py", "tests/test_binder.py",
                   "tests/course/test_workbook_untouched.py", "tests/course/test_workbook_solved.py"]
 UNIT_TESTS = ["tests", *(f"--ignore={path}" for path in NOT_UNIT_TESTS)]
 

@@ -12,7 +12,7 @@ import pytest
 
 import autograd_lib
 
-from .browser import chromium, offline_page
+from .browser import offline_page
 from .toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +29,6 @@ def built():
     if not (HTML / "index.html").exists():
         pytest.fail("the book is not built: run `make book` (make test does it first)")
     return HTML
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as started:
-        yield started
 
 
 def page_html(built, file):
@@ -131,8 +125,11 @@ def test_references_list_the_cited_works(built):
 
 
 @pytest.mark.parametrize("file", PAGES)
-def test_page_in_a_browser_offline(built, file, browser):
-    """Math typeset, every image loaded, nothing requested from outside the machine."""
+def test_page_in_a_browser_offline_on_a_desktop_and_a_phone(built, file, browser):
+    """Math typeset, every image loaded, nothing requested from outside the machine, nothing in
+    the console; at 1280 px every code and output block fits, and at 390 px the page itself fits
+    the screen (a code block there may scroll inside its own box, the text around it does not).
+    One load of the page for all of it: the chapters' pages carry megabytes of widgets."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with offline_page(browser=browser) as page:
         failed = []
@@ -150,8 +147,15 @@ def test_page_in_a_browser_offline(built, file, browser):
             "Array.from(document.images).map(i => [i.src.slice(0, 80), i.complete && i.naturalWidth > 0])")
         assert [src for src, ok in images if not ok] == []
         assert page.blocked == [] and [u for u in failed if not u.startswith("data:")] == []
-        assert page.errors == [], f"the browser console shows errors: {page.errors}"
         page.screenshot(path=str(SCREENSHOTS / f"{file.replace('/', '_')}.png"), full_page=False)
+        wide = page.evaluate(
+            "Array.from(document.querySelectorAll('main pre')).filter(p => p.offsetParent !== null"
+            " && p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.slice(0, 60))")
+        assert wide == [], f"code or output blocks wider than the column at 1280 px: {wide}"
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.errors == [], f"the browser console shows errors: {page.errors}"
 
 
 def widget_state(built, file):
@@ -286,21 +290,6 @@ def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, fil
     ]
     # What the buttons open is in the repository (tests/course/test_workbook.py keeps it current).
     assert (ROOT / "workbook" / f"{name}.ipynb").exists() and (ROOT / f"{file}.ipynb").exists()
-
-
-@pytest.mark.parametrize("file", PAGES)
-def test_no_code_block_scrolls_sideways_on_a_desktop_and_no_page_on_a_phone(built, file, browser):
-    """At 1280 px every code and output block fits; at 390 px the page itself fits the screen
-    (a code block there may scroll inside its own box, the text around it does not)."""
-    with offline_page(browser=browser) as page:
-        page.goto((built / f"{file}.html").as_uri(), wait_until="load")
-        wide = page.evaluate(
-            "Array.from(document.querySelectorAll('main pre')).filter(p => p.offsetParent !== null"
-            " && p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.slice(0, 60))")
-        assert wide == [], f"code or output blocks wider than the column at 1280 px: {wide}"
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.wait_for_timeout(300)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 # Every box a reader reads or touches in a playground's controls.

@@ -1,4 +1,5 @@
-"""Every chapter, and every workbook chapter, runs top to bottom on Google Colab's versions.
+"""Every chapter runs top to bottom on Google Colab's versions (the workbook's chapters: in
+test_colab_workbook.py, a file of its own so that the two runs can share the two cores).
 
 Colab (2026-08) runs Python 3.13, numpy 2.1.3, matplotlib 3.10.0 and ipywidgets 7.7.1, and does
 not support ipywidgets 8 (googlecolab/colabtools#4525): no ``ipywidgets.Stack``. The live
@@ -14,24 +15,15 @@ import subprocess
 
 import pytest
 
-from autograd_lib.course.checks import TASKS
-from autograd_lib.course.workbook import task_cells
-
 from .other_environments import COLAB, ROOT, python_says, run_in
 from .course.running import errors
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-WORKBOOK = sorted((ROOT / "workbook").glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
 def chapters(tmp_path_factory):
     return run_in(COLAB, tmp_path_factory.mktemp("colab") / "notebooks", CHAPTERS)
-
-
-@pytest.fixture(scope="module")
-def workbook(tmp_path_factory):
-    return run_in(COLAB, tmp_path_factory.mktemp("colab") / "workbook", WORKBOOK)
 
 
 def a_python_313_is_here():
@@ -79,11 +71,3 @@ def test_the_precomputed_backward_steppers_become_live_ones(chapters, name, cell
     # The live stepper: a slider over an image, where the precomputed one would hold a Stack.
     assert shown[0].data["text/plain"].startswith("VBox(children=(IntSlider(")
     assert "Stack" not in shown[0].data["text/plain"]
-
-
-@pytest.mark.parametrize("name", [p.name for p in WORKBOOK])
-def test_each_workbook_chapter_runs_with_only_its_tasks_unwritten(workbook, name):
-    nb = workbook[name]
-    expected = {c.id: f"NotImplementedError: Task {t} {TASKS[t].name} is not written yet"
-                for t, c in task_cells(nb).items()}
-    assert errors(nb) == expected

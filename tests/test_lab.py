@@ -117,9 +117,9 @@ def press_on_slider(page, description, key, times=1):
     return slider.locator(".widget-readout").inner_text()
 
 
-def test_sliders_retrain_the_xor_chapter_in_jupyterlab(lab):
+def test_sliders_retrain_the_xor_chapter_in_jupyterlab(lab, browser):
     base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,)) as page:
+    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
         try:
             drive_the_chapter(page, base, token, f"{folder}/{CHAPTER.name}")
         finally:
@@ -166,9 +166,9 @@ def drive_the_chapter(page, base, token, name):
     assert live_image_src(page) not in (before, after_lr)
 
 
-def test_buttons_and_sliders_retrain_the_optimiser_playground_in_jupyterlab(lab):
+def test_buttons_and_sliders_retrain_the_optimiser_playground_in_jupyterlab(lab, browser):
     base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,)) as page:
+    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
         try:
             open_notebook(page, base, token, f"{folder}/{OPTIMISER_CHAPTER.name}")
             run_through(page, "live-playground")
@@ -241,9 +241,9 @@ def run_through(page, cell_id):
     run_cell(page, cell_id)
 
 
-def test_a_reader_fixes_relu_vjp_in_the_workbook_until_its_check_passes(lab):
+def test_a_reader_fixes_relu_vjp_in_the_workbook_until_its_check_passes(lab, browser):
     base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,)) as page:
+    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
         try:
             open_notebook(page, base, token, f"{folder}/{WORKBOOK_CHAPTER.name}")
             page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
@@ -276,9 +276,9 @@ def stepper_caption(page):
         ".map(e => e.textContent).find(t => t.includes('Step ')) || ''")
 
 
-def test_the_live_stepper_redraws_backward_step_by_step_in_jupyterlab(lab):
+def test_the_live_stepper_redraws_backward_step_by_step_in_jupyterlab(lab, browser):
     base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,)) as page:
+    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
         try:
             open_notebook(page, base, token, f"{folder}/{WORKBOOK_CHAPTER.name}")
             run_through(page, "poly-stepper-live")
