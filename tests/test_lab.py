@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -117,13 +118,19 @@ def press_on_slider(page, description, key, times=1):
     return slider.locator(".widget-readout").inner_text()
 
 
-def test_sliders_retrain_the_xor_chapter_in_jupyterlab(lab, browser):
+@contextmanager
+def opened_in_lab(lab, browser, notebook, screenshot):
+    """A page showing this test's copy of ``notebook`` in JupyterLab, its kernel idle.
+
+    The screenshot is taken whatever happens; nothing may have been fetched from outside.
+    """
     base, token, folder = lab
     with offline_page(allowed_prefixes=(base,), browser=browser) as page:
         try:
-            drive_the_chapter(page, base, token, f"{folder}/{CHAPTER.name}")
+            open_notebook(page, base, token, f"{folder}/{notebook.name}")
+            yield page
         finally:
-            page.screenshot(path=str(screenshot_path()))
+            page.screenshot(path=str(screenshot_path(screenshot)))
         assert page.blocked == []
 
 
@@ -140,6 +147,7 @@ def open_notebook(page, base, token, name):
     except PlaywrightTimeout:
         pass
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
 
 
 def wait_until_every_cell_ran(page):
@@ -149,48 +157,42 @@ def wait_until_every_cell_ran(page):
         " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")")
 
 
-def drive_the_chapter(page, base, token, name):
-    open_notebook(page, base, token, name)
-    run_through(page, "60859e1a")
-    assert "lr = 0.5, hidden = 8, relu, 500 epochs, seed 0" in live_caption(page)
-    before = live_image_src(page)
+def test_sliders_retrain_the_xor_chapter_in_jupyterlab(lab, browser):
+    with opened_in_lab(lab, browser, CHAPTER, "jupyterlab_05_xor.png") as page:
+        run_through(page, "60859e1a")
+        assert "lr = 0.5, hidden = 8, relu, 500 epochs, seed 0" in live_caption(page)
+        before = live_image_src(page)
 
-    lr = press_on_slider(page, "learning rate", "ArrowLeft", times=20)  # 0.5 -> 0.05
-    wait_for_caption(page, f"lr = {float(lr):.3g}, hidden = 8,")
-    after_lr = live_image_src(page)
-    assert after_lr != before
+        lr = press_on_slider(page, "learning rate", "ArrowLeft", times=20)  # 0.5 -> 0.05
+        wait_for_caption(page, f"lr = {float(lr):.3g}, hidden = 8,")
+        after_lr = live_image_src(page)
+        assert after_lr != before
 
-    hidden = press_on_slider(page, "hidden units", "ArrowLeft", times=6)  # 8 -> 2
-    assert hidden == "2"
-    wait_for_caption(page, f"lr = {float(lr):.3g}, hidden = 2,")
-    assert live_image_src(page) not in (before, after_lr)
+        hidden = press_on_slider(page, "hidden units", "ArrowLeft", times=6)  # 8 -> 2
+        assert hidden == "2"
+        wait_for_caption(page, f"lr = {float(lr):.3g}, hidden = 2,")
+        assert live_image_src(page) not in (before, after_lr)
 
 
 def test_buttons_and_sliders_retrain_the_optimiser_playground_in_jupyterlab(lab, browser):
-    base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
-        try:
-            open_notebook(page, base, token, f"{folder}/{OPTIMISER_CHAPTER.name}")
-            run_through(page, "live-playground")
-            assert "moons, Adam, lr = 0.03, weight decay 0, hidden = 16" in live_caption(page)
-            before = live_image_src(page)
-            # The live playground comes first on the page, the precomputed one after it.
-            page.get_by_role("button", name="SGD", exact=True).first.click()
-            wait_for_caption(page, "moons, SGD, lr = 0.03, weight decay 0, hidden = 16")
-            after_sgd = live_image_src(page)
-            assert after_sgd != before
-            page.get_by_role("button", name="xor", exact=True).first.click()
-            wait_for_caption(page, "xor, SGD, lr = 0.03")
-            decay = press_on_slider(page, "weight decay", "ArrowRight", times=3)
-            assert decay == "0.01"
-            wait_for_caption(page, "xor, SGD, lr = 0.03, weight decay 0.01, hidden = 16")
-            assert live_image_src(page) not in (before, after_sgd)
-        finally:
-            page.screenshot(path=str(screenshot_path("jupyterlab_06_optimisers.png")))
-        assert page.blocked == []
+    with opened_in_lab(lab, browser, OPTIMISER_CHAPTER, "jupyterlab_06_optimisers.png") as page:
+        run_through(page, "live-playground")
+        assert "moons, Adam, lr = 0.03, weight decay 0, hidden = 16" in live_caption(page)
+        before = live_image_src(page)
+        # The live playground comes first on the page, the precomputed one after it.
+        page.get_by_role("button", name="SGD", exact=True).first.click()
+        wait_for_caption(page, "moons, SGD, lr = 0.03, weight decay 0, hidden = 16")
+        after_sgd = live_image_src(page)
+        assert after_sgd != before
+        page.get_by_role("button", name="xor", exact=True).first.click()
+        wait_for_caption(page, "xor, SGD, lr = 0.03")
+        decay = press_on_slider(page, "weight decay", "ArrowRight", times=3)
+        assert decay == "0.01"
+        wait_for_caption(page, "xor, SGD, lr = 0.03, weight decay 0.01, hidden = 16")
+        assert live_image_src(page) not in (before, after_sgd)
 
 
-def screenshot_path(name="jupyterlab_05_xor.png"):
+def screenshot_path(name):
     folder = ROOT / "_build" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
@@ -236,38 +238,30 @@ def run_cell(page, cell_id, source=None, through=False):
 
 def run_through(page, cell_id):
     """Run every cell above ``cell_id``, then that one: how a reader reaches it."""
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
     run_cell(page, cell_id, through=True)
     run_cell(page, cell_id)
 
 
 def test_a_reader_fixes_relu_vjp_in_the_workbook_until_its_check_passes(lab, browser):
-    base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
-        try:
-            open_notebook(page, base, token, f"{folder}/{WORKBOOK_CHAPTER.name}")
-            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
-            # The reader has done Tasks 3.1 and 3.2, then writes relu's VJP with a mistake.
-            for task_id in ("3.1", "3.2"):
-                cell = book_task(task_id)
-                run_cell(page, cell.id, cell.source)
-            run_cell(page, "task-3-3", RELU_AS_MAX)
-            run_cell(page, "check-3-3", through=True)
-            run_cell(page, "check-3-3")
-            told = " ".join(cell_text(page, "check-3-3").split())
-            assert told.startswith("Task 3.3 relu_vjp: failed. Case: batch 1: x (1, 4), dout (1, 4).")
-            assert "your dx is max(dout, 0): that applies relu to the gradient" in told
-            assert "Traceback" not in told
-            page.screenshot(path=str(screenshot_path("jupyterlab_workbook_relu_failed.png")))
-            # The fix, as the hint says: mask dout by the sign of the input.
-            run_cell(page, "task-3-3", book_task("3.3").source)
-            run_cell(page, "check-3-3")
-            passed = " ".join(cell_text(page, "check-3-3").split())
-            assert passed.startswith("Task 3.3 relu_vjp: passed.")
-            assert "Plugged in: from here on, backward uses your relu_vjp." in passed
-        finally:
-            page.screenshot(path=str(screenshot_path("jupyterlab_workbook_relu.png")))
-        assert page.blocked == []
+    with opened_in_lab(lab, browser, WORKBOOK_CHAPTER, "jupyterlab_workbook_relu.png") as page:
+        # The reader has done Tasks 3.1 and 3.2, then writes relu's VJP with a mistake.
+        for task_id in ("3.1", "3.2"):
+            cell = book_task(task_id)
+            run_cell(page, cell.id, cell.source)
+        run_cell(page, "task-3-3", RELU_AS_MAX)
+        run_cell(page, "check-3-3", through=True)
+        run_cell(page, "check-3-3")
+        told = " ".join(cell_text(page, "check-3-3").split())
+        assert told.startswith("Task 3.3 relu_vjp: failed. Case: batch 1: x (1, 4), dout (1, 4).")
+        assert "your dx is max(dout, 0): that applies relu to the gradient" in told
+        assert "Traceback" not in told
+        page.screenshot(path=str(screenshot_path("jupyterlab_workbook_relu_failed.png")))
+        # The fix, as the hint says: mask dout by the sign of the input.
+        run_cell(page, "task-3-3", book_task("3.3").source)
+        run_cell(page, "check-3-3")
+        passed = " ".join(cell_text(page, "check-3-3").split())
+        assert passed.startswith("Task 3.3 relu_vjp: passed.")
+        assert "Plugged in: from here on, backward uses your relu_vjp." in passed
 
 
 def stepper_caption(page):
@@ -277,27 +271,21 @@ def stepper_caption(page):
 
 
 def test_the_live_stepper_redraws_backward_step_by_step_in_jupyterlab(lab, browser):
-    base, token, folder = lab
-    with offline_page(allowed_prefixes=(base,), browser=browser) as page:
-        try:
-            open_notebook(page, base, token, f"{folder}/{WORKBOOK_CHAPTER.name}")
-            run_through(page, "poly-stepper-live")
-            page.locator(".widget-slider", has=page.locator(".widget-label", has_text="step")).wait_for()
-            assert stepper_caption(page).startswith("Step 0 of 5.")
-            pictures = [live_image_src(page)]
-            for k in range(1, 6):
-                assert press_on_slider(page, "step", "ArrowRight") == str(k)
-                page.wait_for_function(
-                    "k => Array.from(document.querySelectorAll('.widget-html-content'))"
-                    ".some(e => e.textContent.startsWith(`Step ${k} of 5.`))", arg=k)
-                page.wait_for_function(
-                    "s => document.querySelector('img.widget-image').getAttribute('src') !== s",
-                    arg=pictures[-1])
-                pictures.append(live_image_src(page))
-            assert len(set(pictures)) == 6
-            caption = stepper_caption(page)
-            assert "it sends dx = 9 to x, added (+=) to the adjoint it already had: now 5" in caption
-            assert caption.endswith("Leaf gradients filled: x (all of them).")
-        finally:
-            page.screenshot(path=str(screenshot_path("jupyterlab_workbook_stepper.png")))
-        assert page.blocked == []
+    with opened_in_lab(lab, browser, WORKBOOK_CHAPTER, "jupyterlab_workbook_stepper.png") as page:
+        run_through(page, "poly-stepper-live")
+        page.locator(".widget-slider", has=page.locator(".widget-label", has_text="step")).wait_for()
+        assert stepper_caption(page).startswith("Step 0 of 5.")
+        pictures = [live_image_src(page)]
+        for k in range(1, 6):
+            assert press_on_slider(page, "step", "ArrowRight") == str(k)
+            page.wait_for_function(
+                "k => Array.from(document.querySelectorAll('.widget-html-content'))"
+                ".some(e => e.textContent.startsWith(`Step ${k} of 5.`))", arg=k)
+            page.wait_for_function(
+                "s => document.querySelector('img.widget-image').getAttribute('src') !== s",
+                arg=pictures[-1])
+            pictures.append(live_image_src(page))
+        assert len(set(pictures)) == 6
+        caption = stepper_caption(page)
+        assert "it sends dx = 9 to x, added (+=) to the adjoint it already had: now 5" in caption
+        assert caption.endswith("Leaf gradients filled: x (all of them).")
