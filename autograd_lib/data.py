@@ -8,6 +8,9 @@ data, split and batches.
 
 from __future__ import annotations
 
+import gzip
+from importlib import resources
+
 import numpy as np
 
 from .plugin import pluggable
@@ -65,19 +68,17 @@ def digits(dtype=DEFAULT_DTYPE):
     Each row of the Tensor ``X`` is one image, its pixels row by row, values
     0 (white) to 16 (black); ``X.data.reshape(-1, 8, 8)`` gives the images
     back for plotting. ``y`` is an int64 array ``(1797,)`` of the digits 0
-    to 9, about 180 of each. The data (from the UCI repository) ship inside
-    scikit-learn, so nothing is downloaded. scikit-learn is imported here,
-    not with ``autograd_lib``, because only this function needs it.
+    to 9, about 180 of each. The data (the test set of the UCI "Optical
+    Recognition of Handwritten Digits", by E. Alpaydin and C. Kaynak, CC BY
+    4.0) ship with ``autograd_lib`` as ``digits.csv.gz``, the same file
+    scikit-learn's ``load_digits`` reads: one image per line, its 64 pixels
+    and then its label. Nothing is downloaded.
     """
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as error:
-        raise ImportError(
-            "digits() reads the data shipped with scikit-learn; install it: "
-            "pip install scikit-learn") from error
-    bunch = load_digits()
-    X = Tensor(bunch.data, dtype=dtype, name="X")
-    return X, bunch.target.astype(np.int64)
+    packed = resources.files(__package__).joinpath("digits.csv.gz")
+    with packed.open("rb") as raw, gzip.open(raw, "rt") as lines:
+        table = np.loadtxt(lines, delimiter=",")
+    X = Tensor(table[:, :-1], dtype=dtype, name="X")
+    return X, table[:, -1].astype(np.int64)
 
 
 def split(X, y, fractions=(0.6, 0.2, 0.2), seed=0):

@@ -174,7 +174,9 @@ def softmax_ce(z, y):
     shifted = zd - zd.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     total = exp.sum(axis=1, keepdims=True)
-    rows = np.arange(batch)
+    # int64 like the labels on every platform (NumPy's default integer is
+    # 32-bit in Pyodide, which runs the book's live edition).
+    rows = np.arange(batch, dtype=np.int64)
     log_p_true = shifted[rows, labels] - np.log(total[:, 0])
     loss = np.array([[-log_p_true.sum() / batch]], dtype=zd.dtype)
     out = Tensor._from_op(loss, z.requires_grad)
@@ -234,7 +236,10 @@ def _check_labels(y, logits_shape):
         raise ValueError(
             f"softmax_ce: labels must be in [0, {classes}) for {classes} "
             f"classes; got {bad.tolist()}")
-    return labels
+    # A copy, in int64 on every platform: the tape keeps it for backward, so a
+    # later y[:] = ... cannot change this batch's gradient, and the tape's size
+    # is the same in the browser (Pyodide's default integer is 32-bit).
+    return labels.astype(np.int64)
 
 
 def argmax_rows(t):

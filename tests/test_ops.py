@@ -186,3 +186,24 @@ def test_labels_out_of_range(bad):
 def test_empty_batch_is_refused():
     with pytest.raises(ValueError, match="batch is empty"):
         softmax_ce(Tensor(np.zeros((0, 2))), np.array([], dtype=int))
+
+
+def test_labels_changed_after_the_forward_pass_do_not_change_its_gradient():
+    from autograd_lib import backward
+
+    z = Tensor(np.array([[2.0, -1.0, 0.5], [0.1, 0.2, 0.3]]), requires_grad=True)
+    y = np.array([0, 2])
+    loss = softmax_ce(z, y)
+    y[:] = [1, 1]  # the next batch's labels, written into the same array too early
+    backward(loss)
+    p = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad, (p - np.eye(3)[[0, 2]]) / 2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint16, np.int64])
+def test_the_tape_keeps_labels_as_int64_whatever_integers_came_in(dtype):
+    from autograd_lib.tape import current_tape
+
+    softmax_ce(Tensor(np.zeros((2, 3)), requires_grad=True), np.array([0, 2], dtype=dtype))
+    saved = current_tape()[-1].saved
+    assert saved["labels"].dtype == np.int64 and saved["rows"].dtype == np.int64

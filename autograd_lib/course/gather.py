@@ -5,11 +5,15 @@ are not in chapter 5's kernel. :func:`gather` reads them from the saved notebook
 from each task cell it runs only the definitions (with the imports of that notebook), checks
 each function exactly as its check cell did, plugs in those that pass and keeps the library's
 piece for the rest. It prints which is which, so a reader always knows whose code runs.
+
+The notebooks are read as plain JSON: nbformat needs a compiled package (``rpds-py``, through
+``jsonschema``) that Pyodide, which runs the book's live edition, does not have.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import linecache
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,30 +81,38 @@ def load_task(path, task):
     Runs the notebook's import statements and the task cell's definitions (not its demo
     lines), in a namespace of their own.
     """
-    import nbformat
-
     if not path.exists():
         raise FileNotFoundError(f"no {path.name} next to this notebook")
-    nb = nbformat.read(path, as_version=4)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise LookupError(f"{path.name} is not a notebook that can be read") from None
     cell = task_cells(nb).get(task.id)
     if cell is None:
         raise LookupError(f"no task {task.id} cell in {path.name}")
     namespace = {"__name__": f"{path.stem}_task_{task.id.replace('.', '_')}"}
-    imports = [node for c in nb.cells if c.cell_type == "code"
-               for node in _statements(c.source) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    imports = [node for c in nb["cells"] if c["cell_type"] == "code"
+               for node in _statements(_text(c)) if isinstance(node, (ast.Import, ast.ImportFrom))]
     exec(compile(ast.Module(imports, []), path.name, "exec"), namespace)
     filename = f"<{path.name}, task {task.id}>"
+    source = _text(cell)
     try:
-        tree = ast.parse(cell.source, filename)
+        tree = ast.parse(source, filename)
     except SyntaxError as error:
         raise SyntaxError(f"task {task.id} in {path.name} has a syntax error, line {error.lineno}") from None
-    linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     definitions = [node for node in tree.body
                    if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
     exec(compile(ast.Module(definitions, []), filename, "exec"), namespace)
     if task.name not in namespace:
         raise LookupError(f"task {task.id} in {path.name} defines no {task.name}")
     return namespace[task.name]
+
+
+def _text(cell):
+    """A cell's source: the file stores it as one string or as a list of lines."""
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
 
 
 def _statements(source):

@@ -26,4 +26,7 @@ def bar(iterable, **options):
     """
     from tqdm.auto import tqdm
 
+    # No monitor thread: it only nudges bars that stall, and Pyodide (the book's live edition)
+    # cannot start threads, so there tqdm would print a warning into the chapter.
+    tqdm.monitor_interval = 0
     return tqdm(iterable, disable=quiet(), **options)

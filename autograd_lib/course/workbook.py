@@ -76,8 +76,8 @@ def task_function(source, name):
 
 
 def task_cells(nb):
-    """``{task id: cell}`` for every task cell of a notebook."""
-    return {c.metadata["task"]: c for c in nb.cells if "task" in c.metadata}
+    """``{task id: cell}`` for every task cell of a notebook (nbformat's, or plain JSON)."""
+    return {c["metadata"]["task"]: c for c in nb["cells"] if "task" in c["metadata"]}
 
 
 def intro_cell(nbformat, stem, tasks):

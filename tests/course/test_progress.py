@@ -33,3 +33,14 @@ def test_a_bar_that_someone_watches_counts_the_epochs(monkeypatch, capsys):
 def test_the_tests_themselves_run_quiet():
     # conftest.py sets it, so that the kernels nbval starts make no bar either.
     assert progress.quiet()
+
+
+def test_a_bar_starts_no_monitor_thread(monkeypatch):
+    # Pyodide, where the live edition runs, cannot start threads: tqdm would warn in the chapter.
+    import threading
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    before = threading.active_count()
+    wrapped = progress.bar(range(3))
+    assert type(wrapped).monitor_interval == 0 and wrapped.monitor is None
+    assert list(wrapped) == [0, 1, 2] and threading.active_count() == before
