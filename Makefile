@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lab workbook notebooks bench mutants lock clean
+.PHONY: book lite test lab workbook notebooks bench mutants lock clean
 
 # The caches and temporary files of the build and the tests stay in _build/.cache, which git
 # ignores: nothing is written to HOME or /tmp, and a HOME that cannot be written is no problem
@@ -27,20 +27,41 @@ $(STAMP): pyproject.toml constraints.txt
 		-c constraints.txt -e ".[course,test]"
 	touch $@
 
+# The environment that builds the live edition (JupyterLite and its Pyodide kernel), apart from
+# .venv: the site must carry the widgets' lab extension made for JupyterLite's JupyterLab 4.4.
+LITE := .lite-venv
+$(LITE)/.installed: book/lite/build-requirements.txt
+	rm -rf $(LITE)
+	$(PYTHON) -m venv $(LITE)
+	$(LITE)/bin/python -m pip install --quiet --disable-pip-version-check -r book/lite/build-requirements.txt
+	touch $@
+
 # Every chapter is executed during the build; any warning or cell error fails it. A build that
 # did not finish (interrupted, or failed) leaves pages Sphinx would take as done next time, and
-# a search index without them, so the next build after one starts from nothing.
+# a search index without them, so the next build after one starts from nothing. Then the live
+# edition goes into _build/html/lite: Pyodide and its packages (downloaded once into
+# _build/.cache/lite, each file checked), this checkout's autograd_lib, and the chapters.
 BOOK_DONE := _build/.book-complete
+BUILD_LITE = $(BIN)/python scripts/build_lite.py $(LITE)/bin/jupyter-lite
 
-book: $(STAMP)
+book: $(STAMP) $(LITE)/.installed
 	@if [ -e _build/html ] && [ ! -e $(BOOK_DONE) ]; then \
 		echo "The last build did not finish: building the whole book again."; \
 		rm -rf _build/html _build/.doctrees _build/jupyter_execute; fi
 	rm -f $(BOOK_DONE)
 	mkdir -p $(CACHE)/tmp
 	$(IN_REPO) $(QUIET) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(IN_REPO) $(BUILD_LITE)
 	touch $(BOOK_DONE)
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+	@echo "Its live edition needs a web server: make lite"
+
+# The built book over http on this machine, where its live edition runs (a file:// page cannot
+# start Python in the browser).
+lite:
+	@test -e $(BOOK_DONE) || { echo "Build the book first: make book"; exit 1; }
+	@echo "Serving the book at http://127.0.0.1:8000/ (live edition: http://127.0.0.1:8000/lite/start.html); Ctrl-C stops"
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 # Your work lives in my-work/ (git ignores it): chapters missing there are copied from the
 # workbook, and none is ever overwritten. Jupyter refuses to run as root unless told;
@@ -96,6 +117,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_digits_epoch.py
 	$(BIN)/python benchmarks/bench_playground.py
 	$(BIN)/python benchmarks/bench_graph.py
+	@test -e $(BOOK_DONE) || { echo "The live edition's timings need the built book: make book"; exit 1; }
+	$(IN_REPO) $(BIN)/python benchmarks/bench_lite.py
 
 # Plant each of a list of small bugs in a copy of the library, one at a time, and check that
 # the unit tests fail on every one (scripts/mutants.py holds the list).
@@ -109,4 +132,4 @@ lock: $(STAMP)
 	$(BIN)/python scripts/lock.py
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis $(COLAB) $(BINDER)
+	rm -rf _build .pytest_cache .hypothesis $(COLAB) $(BINDER) $(LITE)

@@ -44,7 +44,7 @@ NOT_UNIT_TESTS = ["tests/test_book.py", "tests/test_book_build.py", "tests/test_
 UNIT_TESTS = ["tests", *(f"--ignore={path}" for path in NOT_UNIT_TESTS)]
 
 # What the copy leaves out: the environments, history, the built book and caches.
-NOT_COPIED = [".venv", ".colab-venv", ".binder-venv", ".git", "_build", ".pytest_cache",
+NOT_COPIED = [".venv", ".colab-venv", ".binder-venv", ".lite-venv", ".git", "_build", ".pytest_cache",
               ".hypothesis", "__pycache__", ".ipynb_checkpoints", "my-work"]
 
 TIMEOUT_SECONDS = 600

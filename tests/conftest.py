@@ -25,7 +25,7 @@ def browser():
 # order collected (--no-loadscope-reorder; by default pytest-xdist would hand out the files with
 # the most tests first, and JupyterLab's four long tests came last); handing these out first
 # lets the two finish together instead of one waiting for the other's last long file.
-LONGEST_FIRST = ["tests/test_lab.py", "tests/test_book.py", "tests/test_colab.py",
+LONGEST_FIRST = ["tests/test_lite_chapters.py", "tests/test_lite.py", "tests/test_lab.py", "tests/test_book.py", "tests/test_colab.py",
                  "tests/test_colab_workbook.py", "tests/course/test_workbook_solved.py",
                  "tests/course/test_workbook_untouched.py", "notebooks/05_xor.ipynb",
                  "notebooks/06_optimisers.ipynb"]

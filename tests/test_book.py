@@ -267,7 +267,7 @@ def test_static_step_slider_changes_the_picture_and_caption_in_the_browser(built
 
 
 @pytest.mark.parametrize("file", CHAPTERS)
-def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, file):
+def test_each_chapter_launches_its_workbook_first_live_then_on_binder_and_colab(built, file):
     import yaml
 
     html = page_html(built, file)
@@ -277,8 +277,9 @@ def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, fil
     anchors = re.findall(r'<a href="([^"]+)"[^>]*>((?:(?!</a>).)*)</a>', html, re.S)
     labels = [(url, re.search(r'class="btn__text-container">([^<]+)<', inner)) for url, inner in anchors]
     launch = [(entities.unescape(url), label.group(1)) for url, label in labels
-              if label and label.group(1).endswith(("Binder", "Colab"))]
+              if label and label.group(1).endswith(("browser", "Binder", "Colab"))]
     assert launch == [
+        (f"../lite/start.html?path=workbook/{name}.ipynb", "Run live in your browser"),
         (f"https://mybinder.org/v2/gh/{org_repo}/main?urlpath=lab/tree/workbook/{name}.ipynb",
          "Workbook on Binder"),
         (f"https://colab.research.google.com/github/{org_repo}/blob/main/workbook/{name}.ipynb",
@@ -287,6 +288,7 @@ def test_each_chapter_launches_its_workbook_first_on_binder_and_colab(built, fil
          "Complete chapter on Binder"),
         (f"https://colab.research.google.com/github/{org_repo}/blob/main/{file}.ipynb",
          "Complete chapter on Colab"),
+        (f"../lite/start.html?path={file}.ipynb", "Complete chapter live in your browser"),
     ]
     # What the buttons open is in the repository (tests/course/test_workbook.py keeps it current).
     assert (ROOT / "workbook" / f"{name}.ipynb").exists() and (ROOT / f"{file}.ipynb").exists()

@@ -19,11 +19,13 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
 def make_book(book: Path, bin_dir: Path, env=None):
-    """`make book` in ``book``, with ``bin_dir`` standing in for .venv/bin."""
+    """`make book` in ``book``, with ``bin_dir`` standing in for .venv/bin, and without the live
+    edition (tests/test_lite.py checks the one the course's build made)."""
     stamp = book / "installed"
     stamp.touch()
     return subprocess.run(["make", "--no-print-directory", "-f", str(ROOT / "Makefile"),
-                           "-o", str(stamp), f"BIN={bin_dir}", f"STAMP={stamp}", "book"],
+                           "-o", str(stamp), "-o", ".lite-venv/.installed", "BUILD_LITE=true",
+                           f"BIN={bin_dir}", f"STAMP={stamp}", "book"],
                           cwd=book, capture_output=True, text=True, env=env)
 
 

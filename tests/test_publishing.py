@@ -143,7 +143,7 @@ def test_workflow_deploys_build_html_to_pages_only_from_main(workflow):
 
 # The first major of each action that runs on Node 24 (Node 20 actions stop working in 2026).
 NODE_24 = {"actions/checkout": 5, "actions/setup-python": 6, "actions/upload-artifact": 6,
-           "actions/upload-pages-artifact": 5, "actions/deploy-pages": 5}
+           "actions/upload-pages-artifact": 5, "actions/deploy-pages": 5, "actions/cache": 5}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -377,8 +377,8 @@ def doc_name(path: Path) -> str:
 def test_the_book_never_reads_the_environments_or_the_build(config):
     # Sphinx would otherwise read every Markdown file of the packages installed there.
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    made = set(re.findall(r"^(?:VENV|COLAB|BINDER) := (\S+)$", makefile, re.M))
-    assert made == {".venv", ".colab-venv", ".binder-venv"}
+    made = set(re.findall(r"^(?:VENV|COLAB|BINDER|LITE) := (\S+)$", makefile, re.M))
+    assert made == {".venv", ".colab-venv", ".binder-venv", ".lite-venv"}
     assert made | {"_build", "my-work", "workbook"} <= set(config["exclude_patterns"])
 
 

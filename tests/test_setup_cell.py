@@ -2,14 +2,18 @@
 
 It must be the same in every chapter and workbook chapter, do nothing where the course's
 distribution (backprop-from-scratch) is installed (make lab, Binder, the book build, nbval),
-install the release the book was built from where it is not (Colab), and never hide a failed
-install.
+install the release the book was built from where it is not (Colab), install from the site's
+own files in the book's live edition (Pyodide, where there is no subprocess and the install is
+awaited), and never hide a failed install.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import importlib.metadata
 import importlib.util
+import re
 import subprocess
 import sys
 import tomllib
@@ -71,17 +75,40 @@ class Recorder:
         return subprocess.CompletedProcess(args[0] if args else kwargs.get("args"), 0)
 
 
-def run_setup_cell(monkeypatch, *, installed: str | None, run: Recorder) -> dict:
-    """Run the cell with ``installed`` as the version of backprop-from-scratch (None: absent)."""
+class Piplite:
+    """Stands in for Pyodide's piplite: records what is installed, then it is there."""
+
+    def __init__(self, installed: dict):
+        self.calls = []
+        self.installed = installed
+
+    async def install(self, requirements):
+        self.calls.append(requirements)
+        self.installed["backprop-from-scratch"] = "0.0.browser"
+
+
+def run_setup_cell(monkeypatch, *, installed: str | None, run: Recorder,
+                   platform: str = "linux", piplite: Piplite | None = None) -> dict:
+    """Run the cell with ``installed`` as the version of backprop-from-scratch (None: absent),
+    as IPython runs a cell holding ``await``: compiled to a coroutine, run to its end."""
+    versions = {} if installed is None else {"backprop-from-scratch": installed}
+    if piplite is not None:
+        piplite.installed = versions
+        monkeypatch.setitem(sys.modules, "piplite", piplite)
+
     def version(name):
-        if name == "backprop-from-scratch" and installed is not None:
-            return installed
+        if name in versions:
+            return versions[name]
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "version", version)
     monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(sys, "platform", platform)
     namespace: dict = {"__name__": "__main__"}
-    exec(compile(setup_code(), str(SETUP_CELL), "exec"), namespace)
+    code = compile(setup_code(), str(SETUP_CELL), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    result = eval(code, namespace)
+    if result is not None:
+        asyncio.run(result)
     return namespace
 
 
@@ -128,3 +155,34 @@ def test_a_failed_install_is_not_hidden(monkeypatch):
     with pytest.raises(subprocess.CalledProcessError):
         run_setup_cell(monkeypatch, installed=None, run=run)
     assert len(run.calls) == 1
+
+
+def test_in_the_browser_it_installs_from_the_site_and_says_so(monkeypatch, capsys):
+    # The live edition: Pyodide reports "emscripten"; piplite reads the site's own wheels.
+    run, piplite = Recorder(), Piplite({})
+    run_setup_cell(monkeypatch, installed=None, run=run, platform="emscripten", piplite=piplite)
+    assert run.calls == [], "no subprocess in the browser"
+    assert piplite.calls == [["backprop-from-scratch", "ipywidgets", "matplotlib", "tqdm"]]
+    out = capsys.readouterr().out
+    assert out.startswith("Installed autograd_lib 0.0.browser from this site.")
+    assert "File > Download" in out
+
+
+def test_in_the_browser_a_second_run_installs_nothing(monkeypatch, capsys):
+    run, piplite = Recorder(), Piplite({})
+    run_setup_cell(monkeypatch, installed=autograd_lib.__version__, run=run, platform="emscripten",
+                   piplite=piplite)
+    assert run.calls == [] and piplite.calls == []
+    assert capsys.readouterr().out == ""
+
+
+def test_what_the_browser_installs_is_what_the_site_ships():
+    # Every name the cell asks piplite for is a wheel of the site (book/lite/sources.toml, and
+    # autograd_lib's own, built by scripts/build_lite.py) or a package of its Pyodide.
+    from packaging.utils import canonicalize_name
+
+    sources = tomllib.loads((ROOT / "book" / "lite" / "sources.toml").read_text(encoding="utf-8"))
+    asked = ast.literal_eval(re.search(r"piplite\.install\((\[.*?\])\)", setup_code()).group(1))
+    wheels = {canonicalize_name(f.split("-")[0]) for f in sources["wheels"]} | {"backprop-from-scratch"}
+    pyodide = {canonicalize_name(n) for n in sources["pyodide"]["ship"]["packages"]}
+    assert {canonicalize_name(n) for n in asked} <= wheels | pyodide

@@ -1,10 +1,12 @@
-"""Sphinx extension: every chapter's launch menu opens the chapter's workbook first.
+"""Sphinx extension: every chapter's launch menu opens the chapter's workbook first, live first.
 
 The book shows the complete chapters (``notebooks/NN_*.ipynb``), but a reader who wants to
 build the library opens the workbook edition (``workbook/NN_*.ipynb``), where each task is
 theirs to write. sphinx-book-theme builds the launch menu (the rocket button) for the page's own
-notebook; this extension runs after it and puts "Workbook on Binder" and "Workbook on Colab"
-at the top of that menu, then the theme's own entries, renamed "Complete chapter on ...".
+notebook; this extension runs after it and puts the workbook's entries at the top of that menu:
+"Run live in your browser" (the book's own JupyterLite site, ``launch_buttons.jupyterlite_url``
+in _config.yml, built by scripts/build_lite.py), then "Workbook on Binder" and "Workbook on
+Colab"; then the theme's own entries, renamed "Complete chapter ...".
 
 Jupyter Book loads it through ``sphinx.local_extensions`` in _config.yml.
 """
@@ -15,25 +17,34 @@ import copy
 
 CHAPTERS = "notebooks/"
 WORKBOOK = "workbook/"
+LIVE = "JupyterLite"
 
 
 def workbook_buttons(buttons, pagename):
     """The launch entries for the workbook of ``pagename``, then the original ones, renamed."""
     source = f"{pagename}.ipynb"
     target = WORKBOOK + source[len(CHAPTERS):]
-    work, complete = [], []
+    live, work, complete = [], [], []
     for button in buttons:
         if button.get("type") != "link" or source not in button.get("url", ""):
             complete.append(button)
             continue
         mine = copy.deepcopy(button)
         mine["url"] = button["url"].replace(source, target)
-        mine["text"] = f"Workbook on {button['text']}"
-        mine["tooltip"] = f"Build this chapter yourself: open its workbook on {button['text']}"
-        work.append(mine)
-        button["text"] = f"Complete chapter on {button['text']}"
+        if button["text"] == LIVE:
+            mine["text"] = "Run live in your browser"
+            mine["tooltip"] = ("Build this chapter yourself, here in your browser: nothing to "
+                               "install, your work kept in the browser")
+            button["text"] = "Complete chapter live in your browser"
+            button["tooltip"] = "Run the complete chapter in your browser"
+            live.append(mine)
+        else:
+            mine["text"] = f"Workbook on {button['text']}"
+            mine["tooltip"] = f"Build this chapter yourself: open its workbook on {button['text']}"
+            work.append(mine)
+            button["text"] = f"Complete chapter on {button['text']}"
         complete.append(button)
-    return work + complete
+    return live + work + complete
 
 
 def _on_page_context(app, pagename, templatename, context, doctree):
