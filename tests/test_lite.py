@@ -248,7 +248,7 @@ def test_a_reader_runs_chapter_3_live_writes_relu_vjp_and_trains_xor_on_it(site,
         # The tab closed, the chapter opened again: the reader's code is there.
         live.page.close()
         again = Live(context.new_page(), site)
-        again.open("workbook/03_vjps.ipynb")
+        again.open("workbook/03_vjps.ipynb", kernel=False)
         assert again.source("task-3-3") == solution
 
         # Chapter 5 gathers the pieces written so far and trains XOR with them.

@@ -13,12 +13,18 @@ the course runs on it (VJP rules go into ``VJP_RULES``, every other piece throug
 ``autograd_lib.plugin``); a failing or unwritten one is not, and the library's own is used.
 ``check`` returns the piece now in use, and the check cell binds it to the task's name.
 
+Each task's function carries :func:`task` (``@task("3.3")``), so that the cell that defines it
+runs on while it is unwritten or broken: its own lines get the library's result and say so, and
+"Run All" goes on to the end of the chapter.
+
 While a check runs, every other piece is the library's own, so that a mistake in one task is
 never blamed on another.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import linecache
 import textwrap
 import traceback
@@ -138,6 +144,7 @@ def run_check(task_id, fn):
     if not callable(fn):
         return Verdict(task, "failed", f"expected a function, got {type(fn).__name__}",
                        f"pass the function itself: check({task_id!r}, {task.name})")
+    fn = unwrapped(fn)
     with library_pieces():
         try:
             task.run(_isolated(fn, task.name))
@@ -154,6 +161,7 @@ def check(task_id, fn):
     Returns the piece the rest of the course now uses: ``fn`` if it passed, the library's
     own version otherwise.
     """
+    fn = unwrapped(fn)
     verdict = run_check(task_id, fn)
     task = verdict.task
     if verdict.passed:
@@ -167,8 +175,132 @@ def check(task_id, fn):
     return fn if verdict.passed else task.piece
 
 
+def task(task_id):
+    """Decorator for the function of task ``task_id``: while it is not written, or raises, a call
+    of it runs the library's piece instead and says so, so that the chapter goes on.
+
+    The cell that defines a task's function also tries it. Unwritten (the workbook's stub raises
+    ``NotImplementedError``) or broken, it would stop the chapter there, and "Run All" with it.
+    Instead everything the call could have changed (its arguments' tensors, state dicts, random
+    generators, models and optimisers, and the tape) is put back as it was, the library's piece
+    runs from there, and one line (once per cell run) names the task and what happened; the
+    check cell under it says what is wrong, with the reader's own lines. An exception the
+    library's piece raises too (the task's own refusals of bad input) is raised as it is. The
+    function itself is ``__wrapped__``: the check tests it, and a passing one is plugged in as it
+    is, without this wrapper.
+    """
+    def decorate(fn):
+        @functools.wraps(fn)
+        def attempt(*args, **kwargs):
+            before = _Snapshot(args, kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - reported, and the library's piece runs
+                unwritten = isinstance(error, NotImplementedError) and _from_reader(error, fn)
+                before.restore()
+                try:
+                    result = TASKS[task_id].library(*args, **kwargs)
+                except Exception:  # noqa: BLE001 - the library refuses these arguments too
+                    before.restore()
+                    raise error from None
+                _note_stand_in(task_id, None if unwritten else error)
+                return result
+        attempt.task_id = task_id
+        return attempt
+    return decorate
+
+
+class _Snapshot:
+    """What a task's function can change, as it was before the call, to put back if it raises.
+
+    The tensors in the arguments (in lists, tuples, dicts, a model's or an optimiser's
+    parameters) and on the current tape, with their data, gradient and version; the dicts (an
+    optimiser's state); random generators; and the current tape itself, its entries and whether
+    it was walked. Arrays are put back in place, so that every reference to them sees it.
+    """
+
+    def __init__(self, args, kwargs):
+        self.tensors, self.dicts, self.rngs = {}, {}, {}
+        self.tape = tape._state.tapes[-1]  # the tape object itself: tape_reset replaces it
+        self.entries, self.walked = len(self.tape.entries), self.tape.walked
+        for entry in self.tape.entries:
+            for t in (*entry.inputs, entry.out):
+                self._add(t)
+        self._add(list(args) + list(kwargs.values()))
+
+    def _add(self, value):
+        if isinstance(value, Tensor):
+            if id(value) not in self.tensors:
+                self.tensors[id(value)] = (value, _kept(value.data), _kept(value.grad),
+                                           value.version, value.incomplete_grad)
+        elif isinstance(value, (list, tuple, set)):
+            for item in value:
+                self._add(item)
+        elif isinstance(value, dict):
+            if id(value) not in self.dicts:
+                self.dicts[id(value)] = (value, {k: _kept(v) for k, v in value.items()})
+                self._add(list(value.values()))
+        elif isinstance(value, np.random.Generator):
+            self.rngs[id(value)] = (value, copy.deepcopy(value.bit_generator.state))
+        elif isinstance(value, (MLP, optim.Optimizer)):
+            self._add(value.params)
+            self._add(getattr(value, "state", []))
+
+    def restore(self):
+        tape._state.tapes[-1] = self.tape
+        del self.tape.entries[self.entries:]
+        self.tape.walked = self.walked
+        for t, data, grad, version, incomplete in self.tensors.values():
+            t._data, t.grad = _put_back(data), _put_back(grad)
+            t.version, t.incomplete_grad = version, incomplete
+        for d, items in self.dicts.values():
+            d.clear()
+            d.update({k: _put_back(v) for k, v in items.items()})
+        for rng, state in self.rngs.values():
+            rng.bit_generator.state = state
+
+
+def _kept(value):
+    """``(value, a copy of its numbers)`` for an array, ``(value, None)`` for anything else."""
+    return value, (value.copy() if isinstance(value, np.ndarray) else None)
+
+
+def _put_back(kept):
+    value, numbers = kept
+    if numbers is not None and value.flags.writeable:
+        np.copyto(value, numbers)
+    return value
+
+
+_NOTED = set()
+
+
+def _note_stand_in(task_id, error):
+    """Say, once per cell run, that the library's piece stood in for the reader's."""
+    try:
+        from IPython import get_ipython
+        run = getattr(get_ipython(), "execution_count", None)
+    except ImportError:
+        run = None
+    if (task_id, run) in _NOTED:  # outside IPython, run is None: once in all
+        return
+    _NOTED.add((task_id, run))
+    name = TASKS[task_id].name
+    if error is None:
+        print(f"(Task {task_id}: {name} is not written yet, so the library's {name} ran here.)")
+    else:
+        print(f"(Task {task_id}: your {name} raised {type(error).__name__}, so the library's "
+              f"{name} ran here; the check below shows where.)")
+
+
+def unwrapped(fn):
+    """The reader's own function inside :func:`task`'s wrapper (or ``fn`` itself)."""
+    return getattr(fn, "__wrapped__", fn)
+
+
 def use(task_id, fn):
     """Plug ``fn`` in as task ``task_id``'s piece, unchecked."""
+    fn = unwrapped(fn)
     task = TASKS[task_id]
     if task.op:
         VJP_RULES[task.op] = fn

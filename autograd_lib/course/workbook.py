@@ -88,7 +88,9 @@ def intro_cell(nbformat, stem, tasks):
         "with your code and run the cell (its last lines try your function), then run the "
         "check cell under it. The check says what is right, or what is wrong and where; once "
         "your function passes, it is plugged into `autograd_lib` and the rest of the chapter "
-        "runs on it. Until then the chapter uses the library's own.",
+        "runs on it. Until then the chapter uses the library's own: where your function is "
+        "not written yet, or raises, the task cell says so and shows the library's result, so "
+        "you can read on, or Run All, past a task you have not done.",
         "Exercises have an empty cell for your answer. The complete chapter, with every "
         f"solution, is [the book's edition](../notebooks/{stem}.ipynb).",
     ]
