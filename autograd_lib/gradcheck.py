@@ -121,9 +121,10 @@ def numeric_gradient(f, p, h):
     """Central differences of ``f()`` with respect to every entry of ``p``.
 
     ``f`` takes no arguments and returns a float computed from ``p.data``
-    (among other things). Returns an array of ``p``'s shape whose entry
-    ``idx`` is ``(f() at p[idx] + h  -  f() at p[idx] - h) / (2 h)``, every
-    other entry held fixed. ``p.data`` is left exactly as it was found.
+    (among other things). Returns an array of ``p``'s shape: its entry
+    ``idx`` estimates the slope of ``f`` along that entry alone, from a
+    step of ``h`` to either side, every other entry held fixed. ``p.data``
+    is left exactly as it was found.
     """
     grad = np.zeros(p.shape)
     for idx in np.ndindex(*p.shape):

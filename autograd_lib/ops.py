@@ -41,10 +41,12 @@ def matmul(a, b):
 
 
 def matmul_vjp(entry, dout):
-    """VJP of ``out = a @ b``: ``dout`` is ``(B, M)``; returns ``(da, db)``.
+    """VJP of ``out = a @ b``: returns ``(da, db)``, one per input.
 
-    ``da = dout @ b.T`` has a's shape ``(B, N)`` and ``db = a.T @ dout``
-    has b's shape ``(N, M)``. An input that needs no gradient gets ``None``.
+    ``a`` is ``(B, N)`` and ``b`` is ``(N, M)``, the Tensors in
+    ``entry.inputs``; ``dout``, the loss's gradient with respect to ``out``,
+    is ``(B, M)``. ``da`` has a's shape and ``db`` has b's. An input that
+    needs no gradient gets ``None``.
     """
     a, b = entry.inputs
     da = dout @ b.data.T if a.requires_grad else None
@@ -79,9 +81,9 @@ def add_bias(a, bias):
 def add_bias_vjp(entry, dout):
     """VJP of ``out = a + bias`` (bias added to each row): ``(da, dbias)``.
 
-    ``dout`` and ``da`` are ``(B, M)``; ``dbias`` is ``(1, M)``, the sum of
-    the rows of ``dout``, because the forward copied one bias row into all
-    B rows.
+    ``dout`` and ``da`` are ``(B, M)``; ``dbias`` has the bias's shape
+    ``(1, M)``: the forward copied one bias row into all B rows. ``da`` is
+    an array of its own, never ``dout`` itself.
     """
     a, bias = entry.inputs
     # A copy: backward may later add into a.grad in place, and that must not
@@ -115,9 +117,9 @@ def relu(x):
 def relu_vjp(entry, dout):
     """VJP of ``out = max(0, x)``: returns ``(dx,)``, ``dx`` of x's shape.
 
-    ``dx`` is ``dout`` where the input was positive and 0 elsewhere, by the
-    mask the forward saved in ``entry.saved["mask"]`` (at exactly 0 the
-    slope is 0). Shapes: ``(B, M)``.
+    ``dout`` and ``dx`` are ``(B, M)``. The forward saved
+    ``entry.saved["mask"]``, True where ``x`` was positive; at exactly 0
+    the slope is taken as 0.
     """
     return (dout * entry.saved["mask"],)
 
@@ -142,9 +144,9 @@ def tanh(x):
 def tanh_vjp(entry, dout):
     """VJP of ``y = tanh(x)``: returns ``(dx,)``, ``dx`` of x's shape.
 
-    ``dx = dout * (1 - y**2)``, from the output ``y = entry.out.data``: the
-    derivative of tanh is written in terms of tanh itself, so nothing is
-    saved. Shapes: ``(B, M)``.
+    ``dout`` and ``dx`` are ``(B, M)``. Nothing is saved: the derivative of
+    tanh can be written in terms of tanh itself, the output
+    ``entry.out.data``.
     """
     y = entry.out.data
     return (dout * (1 - y * y),)
@@ -188,10 +190,11 @@ def softmax_ce(z, y):
 def softmax_ce_vjp(entry, dout):
     """VJP of the mean cross-entropy of ``softmax(z)``: returns ``(dz,)``.
 
-    ``dout`` is ``(1, 1)`` and ``dz`` is ``(B, C)``:
-    ``dz = dout * (p - onehot(y)) / B``, with the probabilities ``p`` the
-    forward saved in ``entry.saved["probs"]``, the labels ``y`` in
-    ``entry.saved["labels"]`` and ``entry.saved["rows"] = arange(B)``.
+    ``dout`` is ``(1, 1)``, the loss's own adjoint (1 unless something
+    scales the loss), and ``dz`` has z's shape ``(B, C)``. The forward saved
+    the probabilities in ``entry.saved["probs"]`` ``(B, C)``, the labels in
+    ``entry.saved["labels"]`` ``(B,)`` and ``entry.saved["rows"] =
+    arange(B)``; they belong to the tape and stay as they are.
     """
     saved = entry.saved
     dz = saved["probs"].copy()

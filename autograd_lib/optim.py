@@ -27,11 +27,13 @@ from .tensor import Tensor, refuse_incomplete, zero_grad
 
 @pluggable
 def sgd_step(params, lr):
-    """``p.data -= lr * p.grad`` for every parameter in the list ``params``.
+    """One step of gradient descent, of size ``lr``, on every parameter.
 
-    In place. A parameter whose ``grad`` is still ``None`` did not affect
-    the loss; its gradient is zero, so it is left as it is. The gradients
-    are left alone too: ``zero_grad`` clears them before the next backward.
+    ``params`` is a list of Tensors, changed in place through their
+    ``data`` (so that each one's version counts the change). A parameter
+    whose ``grad`` is still ``None`` did not affect the loss; its gradient
+    is zero, so it is left as it is. The gradients are left alone too:
+    ``zero_grad`` clears them before the next backward.
     """
     if isinstance(params, Tensor):
         raise TypeError(
@@ -133,14 +135,11 @@ def momentum_update(p, g, state, lr, momentum, nesterov):
     """One step of SGD with momentum on ``p``, in place, from gradient ``g``.
 
     ``p`` is a Tensor ``(N, M)``, ``g`` an array of its shape and
-    ``state`` the parameter's dict, where the velocity ``buf`` lives under
-    ``"momentum_buffer"`` from one step to the next::
-
-        buf = g at the first step, else momentum * buf + g
-        p = p - lr * (g + momentum * buf)  if nesterov,  else  p - lr * buf
-
-    The buffer is a copy of ``g``, never ``g`` itself: ``g`` is often
-    ``p.grad``, which ``zero_grad`` zeroes in place.
+    ``state`` the parameter's dict, where the velocity lives under
+    ``"momentum_buffer"`` from one step to the next, an array in p's dtype;
+    with ``nesterov`` the step looks ahead. The buffer is a copy of ``g``,
+    never ``g`` itself: ``g`` is often ``p.grad``, which ``zero_grad``
+    zeroes in place.
     """
     buf = state.get("momentum_buffer")
     if buf is None:
@@ -194,11 +193,9 @@ def adam_update(p, g, state, lr, betas, eps):
     ``p`` is a Tensor ``(N, M)`` and ``g`` an array of its shape. ``state``
     is the parameter's dict: ``step`` (``t``, 1 at the first step),
     ``exp_avg`` (``m``) and ``exp_avg_sq`` (``v``), made at the first
-    step, zero, like ``p.data``. With ``b1, b2 = betas``::
-
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g**2
-        p = p - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
+    step, zero, like ``p.data``, and changed in place after that.
+    ``betas`` are the two averages' decay rates, ``(b1, b2)``, and ``eps``
+    keeps the step finite where ``v`` is 0.
     """
     if not state:
         state.update(step=0, exp_avg=np.zeros_like(p.data),
@@ -240,9 +237,10 @@ class AdamW(Adam):
 def adamw_update(p, g, state, lr, betas, eps, weight_decay):
     """One AdamW step on ``p``, in place: decay ``p``, then Adam on ``g``.
 
-    ``p = p * (1 - lr * weight_decay)``, from the parameter before the
-    step, then :func:`adam_update` with the plain gradient ``g``: the
-    decay never enters ``m`` and ``v`` (Loshchilov and Hutter, 2019).
+    The decay shrinks ``p`` by a fraction of itself set by the learning
+    rate and ``weight_decay``, from the parameter before the step; the Adam
+    step that follows (:func:`adam_update`) gets the plain gradient ``g``,
+    so the decay never enters ``m`` and ``v`` (Loshchilov and Hutter, 2019).
     """
     p.data *= 1 - lr * weight_decay
     adam_update(p, g, state, lr, betas, eps)

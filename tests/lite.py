@@ -325,7 +325,8 @@ def workbook_cells(chapter):
 
 # Cells that name whose pieces run: in an untouched workbook, the library's, where the book's
 # edition names the reader's (its solutions).
-SAYS_WHOSE = {"05_xor.ipynb": {"191de0a0", "7aecde9a"}}
+SAYS_WHOSE = {"05_xor.ipynb": {"191de0a0", "7aecde9a"}, "06_optimisers.ipynb": {"whose-06"},
+              "07_digits.ipynb": {"whose-07"}}
 # Print-outs where float32's round-off, which differs between Pyodide's BLAS and this machine's,
 # decides a number the prose does not read: where a diverging run ends (Adam at lr 3 on the
 # moons, 158 or 157 points right; Adam with decay at lr 1 on XOR), and which class a stuck

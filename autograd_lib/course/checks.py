@@ -122,7 +122,8 @@ class Verdict:
             # Code quoted from the reader's function keeps its line; prose is wrapped.
             out += [f"  {line}"] if line.startswith("    ") else _wrap(line)
         if self.hint:
-            out += _wrap(f"Hint: {self.hint}")
+            out += _wrap(f"Likely mistake: {self.hint}")
+        out += _wrap(f'More help, a step at a time: hint("{self.task.id}").')
         return out
 
     def __str__(self):
@@ -152,6 +153,11 @@ def run_check(task_id, fn):
             return Verdict(task, "not written")
         except Failed as failure:
             return Verdict(task, "failed", failure.problem, failure.hint, failure.case)
+        except Exception as error:  # noqa: BLE001 - the check met a result it could not read
+            return Verdict(task, "failed", f"the check could not read what your {task.name} gave back "
+                           f"({type(error).__name__}: {error})",
+                           "it returned, or stored, something of another kind than the task says: "
+                           "compare the types and shapes it gives with the docstring's.")
     return Verdict(task, "passed")
 
 
@@ -433,27 +439,33 @@ def _error(yours, expected):
 
 
 def _same(yours, expected, tol=TOL):
-    yours = np.asarray(yours)
-    return yours.shape == np.shape(expected) and bool(np.all(np.isfinite(yours))) and _error(yours, expected) <= tol
+    return _error(yours, expected) <= tol
 
 
 def _difference(label, yours, expected):
-    """Where ``yours`` is furthest from ``expected``, as a sentence."""
+    """Where ``yours`` is furthest from ``expected``, as a sentence with both numbers, and the
+    error the check measured, said to be absolute or relative and what it is relative to."""
     yours, expected = np.asarray(yours, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if not np.all(np.isfinite(yours)):
         idx = tuple(int(i) for i in np.unravel_index(np.argmin(np.isfinite(yours)), yours.shape))
         return f"{label} has a NaN or infinite entry at {list(idx)}: {yours[idx]}"
     gap = np.abs(yours - expected)
     idx = tuple(int(i) for i in np.unravel_index(np.argmax(gap), gap.shape))
-    return (f"{label} is wrong: max error {_error(yours, expected):.3g} at {list(idx)} "
-            f"(yours {yours[idx]:+.6g}, expected {expected[idx]:+.6g})")
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    measured = (f"absolute error {gap[idx]:.3g}" if scale == 1.0 else
+                f"relative error {gap[idx] / scale:.3g} (the difference, {gap[idx]:.3g}, over the "
+                f"largest expected size, {scale:.3g})")
+    return (f"{label} is wrong: furthest off at {list(idx)}, yours {yours[idx]:+.6g}, expected "
+            f"{expected[idx]:+.6g}; {measured}")
 
 
 def _first_match(yours, mistakes):
-    """The hint of the first known mistake whose result ``yours`` equals, or None."""
+    """The hint of the first known mistake whose result ``yours`` equals, or None: equal to
+    float32's round-off when ``yours`` is float32, to 1e-9 otherwise."""
+    tol = 1e-6 if getattr(yours, "dtype", None) == np.float32 else 1e-9
     for hint, result in mistakes:
         try:
-            if result is not None and _same(yours, result, 1e-9):
+            if result is not None and _same(yours, result, tol):
                 return hint
         except (TypeError, ValueError):
             continue
@@ -473,31 +485,34 @@ def _check_he_init(fn):
         array = t.data
         result = _call(fn, case, t, fan_in, np.random.default_rng(seed),
                        raised=[(_kind(TypeError, AttributeError), "he_init(t, fan_in, rng) gets a Tensor t, "
-                                "a number fan_in and a numpy.random.Generator rng; draw with "
-                                "rng.standard_normal(t.shape).")])
+                                "a number fan_in and a numpy.random.Generator rng, whose own "
+                                "methods draw the numbers.")])
         expected = tensor.he_init.library(Tensor(np.zeros((rows, cols))), fan_in, np.random.default_rng(seed)).data
         if result is not t:
             raise Failed(case, f"it returned {_short(result)}, not the tensor t it was given",
-                         "end with `return t`, so that calls can be chained: W = he_init(Tensor(...), ...).")
+                         "he_init returns the tensor it filled, so that a call can build and fill a "
+                         "weight in one line.")
         if t.data.dtype != array.dtype:
             raise Failed(case, f"t.data became {t.data.dtype}; it was {array.dtype}",
-                         "write the numbers into the existing array, t.data[...] = ..., so that it "
-                         "keeps its dtype.")
+                         "t.data was replaced by a new array of another dtype; writing into the "
+                         "existing array keeps it.")
         if np.array_equal(t.data, np.zeros((rows, cols))):
             raise Failed(case, "t.data is still all zeros",
-                         "fill t.data in place: t.data[...] = rng.standard_normal(t.shape) * std.")
+                         "the numbers were drawn but never written into t's own array (a new array "
+                         "bound to a local name leaves t as it was).")
         if not np.array_equal(t.data, expected):
             std = np.sqrt(2.0 / fan_in)
             draws = expected / std
             mistakes = [
-                ("the variance is 2 / fan_in, so the standard deviation is its square root: "
-                 "std = np.sqrt(2 / fan_in).", draws * (2.0 / fan_in)),
+                ("the numbers were scaled by the variance, 2 / fan_in, instead of the standard "
+                 "deviation, its square root.", draws * (2.0 / fan_in)),
                 ("He's scale is sqrt(2 / fan_in); sqrt(1 / fan_in) is LeCun's, made for tanh-like "
                  "units, and leaves ReLU activations shrinking layer by layer.", draws * np.sqrt(1.0 / fan_in)),
-                ("use the fan_in argument: the number of inputs each unit adds up, which the caller "
-                 "knows; the tensor's shape need not tell it.", draws * np.sqrt(2.0 / rows)),
-                ("use the fan_in argument, not the number of columns (that would be fan_out).",
-                 draws * np.sqrt(2.0 / cols)),
+                ("the scale came from the tensor's number of rows, not from the fan_in argument: the "
+                 "caller knows how many inputs each unit adds up, the shape need not tell it.",
+                 draws * np.sqrt(2.0 / rows)),
+                ("the scale came from the number of columns (that would be fan_out), not from the "
+                 "fan_in argument.", draws * np.sqrt(2.0 / cols)),
             ]
             hint = _first_match(t.data, mistakes) or _he_statistics_hint(fn)
             raise Failed(case, _difference("t.data", t.data, expected), hint)
@@ -509,16 +524,15 @@ def _he_statistics_hint(fn):
     again = Tensor(np.zeros((400, 300)))
     fn(again, 300, np.random.default_rng(5))
     if not np.array_equal(t.data, again.data):
-        return ("the same seed gave different weights: draw every number from rng, the "
-                "Generator you were given, never from np.random.")
+        return ("the same seed gave different weights: the numbers came from somewhere other "
+                "than rng, the Generator you were given (np.random's global state, say).")
     std, target = float(t.data.std()), np.sqrt(2 / 300)
     if abs(std / target - 1) < 0.05 and abs(float(t.data.mean())) < 0.01:
         return ("the distribution is right (std {:.4f}, target {:.4f}) but not the library's numbers: "
-                "draw exactly rng.standard_normal(t.shape) and multiply by the std, so that a seed "
-                "gives the same weights as the book's.".format(std, target))
+                "they were drawn another way than standard normals of t's shape, scaled, so the same "
+                "seed gives other weights than the book's.".format(std, target))
     return (f"on a 400 x 300 tensor with fan_in = 300 your weights have mean {t.data.mean():.4f} and "
-            f"std {std:.4f}; He wants mean 0 and std sqrt(2 / 300) = {target:.4f}, from "
-            "rng.standard_normal(t.shape).")
+            f"std {std:.4f}; He wants mean 0 and std sqrt(2 / 300) = {target:.4f}.")
 
 
 def _short(value):
@@ -541,27 +555,29 @@ def _check_zero_grad(fn):
     data = {t.name: t.data.copy() for t in (W, b, c, X)}
     case = "zero_grad(W, [b, c], X): three tensors with gradients, given alone and in a list, and X, whose grad is None"
     _call(fn, case, W, [b, c], X, raised=[
-        (_mentions("list", "grad"), "zero_grad accepts tensors and lists of tensors: zero_grad(W, b) and "
-         "zero_grad(model.params) must both work; loop over the items of a list."),
-        (_mentions("NoneType"), "a tensor whose grad is None has no buffer to zero: leave it None.")])
+        (_mentions("list", "grad"), "zero_grad accepts tensors and lists of tensors, and the given loop "
+         "already flattens them: your code treated a list as one tensor."),
+        (_mentions("NoneType"), "a tensor whose grad is None has no buffer to zero, and your code "
+         "tried to zero it anyway.")])
     for t in (W, b, c):
         if t.grad is None:
             raise Failed(case, f"{t.name}.grad became None",
-                         "zero the buffer in place (t.grad.fill(0), or t.grad[...] = 0): backward would "
-                         "otherwise allocate a new one on every step.")
+                         "the buffer was thrown away (set to None) instead of zeroed in place: backward "
+                         "would allocate a new one on every step.")
         if t.grad is not buffers[t.name]:
             raise Failed(case, f"{t.name}.grad is a new array, not the old buffer set to zero",
-                         "zero it in place, t.grad.fill(0) or t.grad[...] = 0, so training reuses one "
-                         "buffer per tensor instead of allocating a new one every step.")
+                         "a new zero array was bound to t.grad; the old buffer, which training reuses "
+                         "every step, still holds its numbers.")
         if np.any(t.grad != 0):
             raise Failed(case, f"{t.name}.grad is not all zero: {_difference('it', t.grad, 0 * t.grad)}",
-                         "did you skip the tensors inside the list?" if t is not W else None)
+                         "the tensors inside the list were skipped." if t is not W else None)
     if X.grad is not None:
         raise Failed(case, f"X.grad became {_short(X.grad)}; it was None",
-                     "a gradient that was never written stays None: only zero buffers that exist.")
+                     "a gradient that was never written must stay None: a zero buffer was made "
+                     "where there was none.")
     for t in (W, b, c, X):
         if not np.array_equal(t.data, data[t.name]):
-            raise Failed(case, f"{t.name}.data changed", "zero the gradient, t.grad, and leave t.data alone.")
+            raise Failed(case, f"{t.name}.data changed", "the numbers were zeroed, not the gradient.")
 
 
 # ---- chapter 2: record, backward -------------------------------------------------------
@@ -578,36 +594,40 @@ def _check_record(fn):
     with Tape() as fresh:
         for op, inputs, out, saved, kink in calls:
             _call(fn, case, op, inputs, out, saved, kink, raised=[
-                (_kind(TypeError), "record(op, inputs, out, saved, kink) appends "
-                 "TapeEntry(op, inputs, out, saved, kink) to current_tape().entries.")])
+                (_kind(TypeError), "a TapeEntry, or record itself, was called with other "
+                 "arguments than the five record receives.")])
     entries = fresh.entries
     if len(entries) != 2:
         raise Failed(case, f"the tape holds {len(entries)} entries after two calls; it should hold 2",
-                     "append exactly one entry per call: current_tape().entries.append(...).")
+                     "each call must add exactly one entry, to the current tape's list.")
     if not all(isinstance(e, TapeEntry) for e in entries):
         raise Failed(case, f"the tape holds {_short(entries[0])} items, not TapeEntry objects",
-                     "append TapeEntry(op, inputs, out, saved, kink): backward reads its fields "
-                     "(op, inputs, out, saved) by name.")
+                     "the entries must be TapeEntry objects: backward reads their fields (op, "
+                     "inputs, out, saved) by name.")
     if [e.op for e in entries] == ["relu", "matmul"]:
         raise Failed(case, "the entries are in reverse order: relu first, matmul second",
-                     "append at the end (entries.append): the tape must list the ops in the order "
-                     "they ran, because backward walks reversed(tape.entries).")
+                     "each entry went in at the front: the tape must list the ops in the order "
+                     "they ran, because backward walks it from the end.")
     for e, (op, inputs, out, saved, kink) in zip(entries, calls):
         if e.op != op or e.out is not out or len(e.inputs) != len(inputs) \
                 or any(a is not b for a, b in zip(e.inputs, inputs)):
             raise Failed(case, f"the {op} entry does not hold the op's name, its input tensors and its "
                          f"output tensor themselves",
-                         "store the very tensors, not copies or their arrays: backward writes .grad into "
-                         "them, and later ops read their values.")
+                         "the entry holds copies, or arrays, or the wrong names: backward writes .grad "
+                         "into the very tensors the op used.")
+        if e.saved is not None and not isinstance(e.saved, dict):
+            raise Failed(case, f"the {op} entry's saved is {_short(e.saved)}, not the dict the op gave",
+                         "saved and kink reached the entry in each other's places.")
         lost_saved = saved is not None and e.saved.get("mask") is not mask
         lost_kink = kink is not None and e.kink is not kink
         if lost_saved or lost_kink:
             raise Failed(case, f"the {op} entry lost what the op asked to save (saved or kink)",
-                         "pass saved and kink on to TapeEntry: relu's VJP needs the mask it saved.")
+                         "saved and kink were dropped on the way to the entry, and relu's VJP needs the "
+                         "mask it saved.")
     if not all(e.versions == tuple(t.version for t in e.inputs) for e in entries):
         raise Failed(case, "an entry's versions do not match its inputs",
-                     "build the entry with TapeEntry(op, inputs, out, saved, kink); it notes the "
-                     "inputs' versions itself.")
+                     "the entry was not made by TapeEntry from the op's inputs, which notes their "
+                     "versions itself.")
 
 
 def _graph_cases():
@@ -660,8 +680,9 @@ def _grads(build, backward_fn, case):
         loss, tensors = build()
         _call(backward_fn, case, loss, raised=[
             (_mentions("NoneType"), "an entry whose output got no gradient (out.grad is None) does not "
-             "lead to the loss: skip it with `continue` before calling its VJP."),
-            (_mentions("already called on this tape"), "call start_backward(loss) once, at the top."),
+             "lead to the loss, and your walk called its VJP anyway."),
+            (_mentions("already called on this tape"), "start_backward ran twice: it marks the tape "
+             "walked, so it belongs once, before the walk."),
         ])
         return loss, {name: None if t.grad is None else t.grad.copy() for name, t in tensors.items()}
 
@@ -688,14 +709,14 @@ def _backward_variant(kind):
 
 
 BACKWARD_MISTAKES = [
-    ("overwrite", "a tensor used twice gets only one of its two gradients: add the second into "
-     ".grad (t.grad += g) instead of replacing the first (t.grad = g)."),
-    ("forwards", "walk the tape backwards, `for entry in reversed(tape.entries)`: an entry's output "
-     "gradient is complete only after every later entry that uses it has been visited."),
-    ("no seed", "seed the walk: loss.grad = np.ones_like(loss.data) (dL/dL = 1) before the loop; "
-     "otherwise no entry has a gradient to send on."),
-    ("constants too", "skip inputs with requires_grad False (like the data X): nobody asked for "
-     "their gradient."),
+    ("overwrite", "a tensor used twice got only one of its two gradients: the second replaced the "
+     "first instead of being added to it."),
+    ("forwards", "the tape was walked from the first entry to the last: an entry's output gradient "
+     "is complete only after every later entry that uses it has been visited."),
+    ("no seed", "the walk was never seeded: without dL/dL = 1 at the loss, no entry has a gradient "
+     "to send on."),
+    ("constants too", "inputs with requires_grad False (like the data X) got gradients too: nobody "
+     "asked for them."),
 ]
 
 
@@ -716,6 +737,11 @@ def _check_backward(fn):
                     except Failed:
                         continue
                 hint = next((h for h, v in variants if _same_grads(yours, v)), None)
+                if hint and all(g is None for g in yours.values()):
+                    # Many walks leave every gradient None: say what they have in common.
+                    hint = ("no gradient reached any tensor: the walk never started from the "
+                            "loss's own entry (it went from the first entry to the last, or "
+                            "skipped the last one, or was never seeded).")
                 if grad is None:
                     problem = f"{name}.grad is {_short(mine)}; it should stay None"
                 elif mine is None:
@@ -819,59 +845,73 @@ def _vjp_mistakes(op, entry, dout):
     y = entry.out.data
     if op == "matmul":
         a, b = ins
-        square = "with square matrices a missing .T still multiplies, so only the values give it away"
+        square = "with square matrices a missing transpose still multiplies, so only the values give it away"
         return [
-            (f"da = dout @ b.T: (B, M) @ (M, N) gives a's shape (B, N); {square}.", 0,
+            (f"your da multiplies dout by b untransposed; {square}.", 0,
              dout @ b if dout.shape[1] == b.shape[0] else None),
-            (f"db = a.T @ dout: (N, B) @ (B, M) gives b's shape (N, M); {square}.", 1,
+            (f"your db multiplies a untransposed by dout; {square}.", 1,
              a @ dout if a.shape[1] == dout.shape[0] else None),
-            ("your db is the transpose of the right one: db = a.T @ dout, not dout.T @ a.", 1, (a.T @ dout).T),
-            ("your da is the transpose of the right one: da = dout @ b.T, not b @ dout.T.", 0, (dout @ b.T).T),
+            ("your db is the transpose of the right one: the factors are in the wrong order.", 1,
+             (a.T @ dout).T),
+            ("your da is divided by the batch size: matmul has no mean in it (only the loss has).", 0,
+             dout @ b.T / dout.shape[0]),
+            ("your db is divided by the batch size: matmul has no mean in it (only the loss has).", 1,
+             a.T @ dout / dout.shape[0]),
+            ("your da is the transpose of the right one: the factors are in the wrong order.", 0,
+             (dout @ b.T).T),
         ]
     if op == "add_bias":
         B = dout.shape[0]
         return [
-            ("the bias was added to every row, so its gradient is the SUM of dout's rows, not their "
-             "mean: dout.sum(axis=0, keepdims=True).", 1, dout.mean(axis=0, keepdims=True)),
-            ("every row used the bias, so all rows' gradients add up: dout.sum(axis=0, "
-             "keepdims=True), not just the first row.", 1, dout[:1]),
-            ("da is dout unchanged (a copy of it): adding a bias does not change how the loss "
-             "depends on a.", 0, dout / B),
+            ("your dbias is the MEAN of dout's rows: the bias was added to every row, so every "
+             "row's gradient counts in full.", 1, dout.mean(axis=0, keepdims=True)),
+            ("your dbias is dout's first row only: every row used the bias, so all rows' gradients "
+             "add up.", 1, dout[:1]),
+            ("your da is dout divided by B: adding a bias does not change how the loss depends on "
+             "a, so its gradient passes through unchanged.", 0, dout / B),
         ]
     if op == "relu":
         x = ins[0]
         return [
-            ("your dx is max(dout, 0): that applies relu to the gradient. The VJP masks dout by "
-             "the sign of the INPUT: dout * entry.saved['mask'], the mask x > 0 the forward saved.",
-             0, np.maximum(dout, 0)),
+            ("your dx is max(dout, 0): that applies relu to the gradient. The slope that matters "
+             "is relu's at the INPUT, which the forward saved.", 0, np.maximum(dout, 0)),
             ("at x == 0 exactly your dx passes dout through (x >= 0?); the library takes the slope "
-             "at the kink as 0, as the C library does: use the saved mask, x > 0. It matters: XOR's "
-             "input (0, 0) puts every hidden unit exactly at 0 at the start.", 0, dout * (x >= 0)),
-            ("dx is the mask times dout, not the mask alone: dout * entry.saved['mask'].",
-             0, (x > 0).astype(float)),
+             "at the kink as 0, as the C library does. It matters: XOR's input (0, 0) puts every "
+             "hidden unit exactly at 0 at the start.", 0, dout * (x >= 0)),
+            ("your dx is the mask alone: the slope, 0 or 1, was never multiplied by the gradient "
+             "arriving from above.", 0, (x > 0).astype(float)),
+            ("your dx keeps dout where the input was NOT positive: the mask is inverted.",
+             0, dout * (x <= 0)),
+            ("your dx multiplies dout by the input x itself; relu's slope is 0 or 1, not x.",
+             0, dout * x),
         ]
     if op == "tanh":
         x = ins[0]
         return [
-            ("your dx uses 1 - x**2 with x the INPUT; the derivative is 1 - tanh(x)**2, that is "
-             "1 - y**2 with y = entry.out.data, the OUTPUT.", 0, dout * (1 - x * x)),
-            ("entry.out.data is already tanh(x): use 1 - y**2 with y = entry.out.data, not "
-             "tanh of it again.", 0, dout * (1 - np.tanh(y) ** 2)),
-            ("multiply the slope by dout, the gradient arriving from above: dout * (1 - y**2).",
-             0, 1 - y * y),
+            ("your dx squares the INPUT x; tanh's slope is 1 - tanh(x)^2, in terms of its OUTPUT.",
+             0, dout * (1 - x * x)),
+            ("your dx takes tanh of the output again: entry.out.data is already tanh(x).",
+             0, dout * (1 - np.tanh(y) ** 2)),
+            ("your dx is the slope alone: it was never multiplied by dout, the gradient arriving "
+             "from above.", 0, 1 - y * y),
+            ("your dx uses (1 - y) squared; tanh's slope is 1 minus the square of y.",
+             0, dout * (1 - y) ** 2),
+            ("your dx uses y (1 - y), the slope of the logistic sigmoid, not of tanh.",
+             0, dout * y * (1 - y)),
         ]
     p, labels = entry.saved["probs"], entry.saved["labels"]
     onehot = np.eye(p.shape[1])[labels]
     B, scale = p.shape[0], dout[0, 0]
     return [
-        ("the loss is a MEAN over the B rows, so each row's gradient is divided by B: "
-         "dz = dout * (p - onehot(y)) / B.", 0, scale * (p - onehot)),
-        ("multiply by dout[0, 0], the gradient arriving from above: it is 1 when the loss is the "
-         "end of the graph, but not when something scales the loss.", 0, (p - onehot) / B),
-        ("the sign is flipped: dz = dout * (p - onehot(y)) / B, probability minus target.",
-         0, scale * (onehot - p) / B),
-        ("subtract 1 at each row's label: dz = dout * (p - onehot(y)) / B; p alone is only half "
-         "of it.", 0, scale * p / B),
+        ("your dz is B times too large: the loss is a MEAN over the B rows.", 0, scale * (p - onehot)),
+        ("your dz ignores dout, the gradient arriving from above: it is 1 when the loss is the end "
+         "of the graph, but not when something scales the loss.", 0, (p - onehot) / B),
+        ("your dz has the wrong sign: target minus probability instead of probability minus "
+         "target.", 0, scale * (onehot - p) / B),
+        ("your dz is the probabilities alone: the label's 1 was never taken off each row.",
+         0, scale * p / B),
+        ("your dz takes 1 off in every row at every row's label (whole columns), not once per row "
+         "at that row's own label.", 0, scale * (p - np.isin(np.arange(p.shape[1]), labels)) / B),
     ]
 
 
@@ -888,13 +928,18 @@ def _check_vjp(op):
             given = dout.copy()  # the reader's function may keep or change the one it is given
             grads = _call(fn, case, entry, given, raised=[
                 (_mentions("mismatch in its core dimension"),
-                 "NumPy could not multiply these shapes: a missing or misplaced transpose. "
-                 "da = dout @ b.T is (B, M) @ (M, N); db = a.T @ dout is (N, B) @ (B, M)."),
+                 "NumPy could not multiply these shapes: a transpose is missing or misplaced. "
+                 "Write each factor's shape under it; the result must have the input's shape."),
+                (_mentions("'Tensor' object has no attribute"),
+                 "an input is a Tensor, not an array: it has no .T or NumPy methods of its own, and "
+                 "its numbers are in its data."),
+                (_mentions("unsupported operand type", "Tensor"),
+                 "a Tensor met an array in arithmetic: a Tensor's numbers are in its data."),
                 (_mentions("operands could not be broadcast"),
                  "two arrays of different shapes met in an elementwise operation; check each "
                  "array's shape against the docstring."),
                 (_kind(KeyError), "entry.saved holds only what the forward saved: "
-                 f"{sorted(entry.saved) or 'nothing'} for {op}.")])
+                 f"{sorted(entry.saved) or 'nothing'} for {op}, and your code asked for another key.")])
             _check_structure(op, entry, grads, case)
             for k, (name, wanted) in enumerate(zip(names, c.grad)):
                 g = grads[k]
@@ -902,14 +947,14 @@ def _check_vjp(op):
                 if g is None:
                     if wanted:
                         raise Failed(case, f"d{name} is None, but {name} requires a gradient",
-                                     f"return an array of {name}'s shape {shape} for it.")
+                                     f"None is only for an input that needs no gradient.")
                     continue
                 if np.shape(g) != shape:
                     raise Failed(case, f"d{name} has shape {np.shape(g)}; {name} has shape {shape}",
                                  _shape_hint(op, k, np.shape(g), shape, dout.shape))
                 if np.shares_memory(g, given):
                     raise Failed(case, f"d{name} is dout itself (or a view of it)",
-                                 "return a new array, here dout.copy(): backward keeps the first "
+                                 "the gradient shares dout's memory: backward keeps the first "
                                  "gradient a tensor receives and adds later ones into it in place "
                                  "(+=), which would silently change out.grad as well.")
                 if not wanted:
@@ -924,8 +969,8 @@ def _check_vjp(op):
             for key, before in saved_before.items():
                 if not np.array_equal(entry.saved[key], before):
                     raise Failed(case, f"entry.saved[{key!r}] was changed by your VJP",
-                                 f"copy it before changing it (entry.saved[{key!r}].copy()): the tape's "
-                                 "saved arrays must stay as the forward left them.")
+                                 "it was changed in place: the tape's saved arrays must stay as the "
+                                 "forward left them.")
         _check_used_twice(op, fn)
     return run
 
@@ -936,25 +981,29 @@ def _check_structure(op, entry, grads, case):
     if isinstance(grads, np.ndarray):
         raise Failed(case, f"it returned an array of shape {grads.shape}, not a tuple",
                      f"a VJP returns a tuple with one gradient per input, here {example}"
-                     + (" (mind the comma: (dx,) is a tuple, (dx) is not)." if n == 1 else "."))
+                     + (" (mind the comma: (dx) is just dx)." if n == 1 else "."))
+    if isinstance(grads, (tuple, list)) and any(isinstance(g, Tensor) for g in grads):
+        raise Failed(case, "a gradient it returned is a Tensor, not a NumPy array",
+                     "VJPs work on numbers: an input's numbers are in its data, and a gradient is a "
+                     "plain array.")
     if not isinstance(grads, (tuple, list)) or len(grads) != n:
         got = f"a {type(grads).__name__} of length {len(grads)}" if isinstance(grads, (tuple, list)) \
             else _short(grads)
         raise Failed(case, f"it returned {got}; {op} has {n} input{'s' if n > 1 else ''}",
-                     f"return one gradient per input, in the order of the inputs: {example}.")
+                     f"a VJP returns one gradient per input, in the order of the inputs: {example}.")
 
 
 def _shape_hint(op, k, got, want, dout_shape):
     if op == "add_bias" and k == 1:
         if got == (want[1],):
-            return "keep the row shape (1, M): dout.sum(axis=0, keepdims=True)."
+            return "the sum lost its row dimension: the bias is a row, (1, M), and so is its gradient."
         if got == (dout_shape[0], 1) and got != dout_shape:
-            return "sum over the batch, axis=0 (down the rows), not axis=1."
-        return ("the bias was added to every row, so its gradient is dout summed over the batch "
-                f"(the rows): dout.sum(axis=0, keepdims=True), shape {want}.")
+            return "the sum ran along each row (across the M units), not down the batch."
+        return ("the bias was added to every row, so its gradient gathers dout over the batch "
+                f"(the rows), shape {want}.")
     if op == "matmul":
-        rule = "da = dout @ b.T, shape (B, N)" if k == 0 else "db = a.T @ dout, shape (N, M)"
-        return f"a gradient has its input's shape: {rule}. A transpose is missing or misplaced."
+        rule = "a's shape (B, N)" if k == 0 else "b's shape (N, M)"
+        return f"a gradient has its input's shape, here {rule}: a transpose is missing or misplaced."
     return f"a gradient has the shape of its input, {want}."
 
 
@@ -1021,21 +1070,26 @@ def _check_numeric_gradient(fn):
         n_calls = len(calls)
         if not np.array_equal(p.data, before):
             raise Failed(case, "p.data is not what it was before the call",
-                         "after the two evaluations put the entry back: p.data[idx] = saved.")
+                         "an entry was moved and never put back, or put back to another value "
+                         "than it had.")
         if p.data is not array:
             raise Failed(case, "p.data is a new array after the call",
-                         "change entries in place, p.data[idx] = ..., and f() sees the change.")
+                         "p.data was replaced by a new array: f() reads p's own array, so entries "
+                         "must change in it, in place.")
+        if result is None:
+            raise Failed(case, "it returned None", "numeric_gradient returns the array of slopes it "
+                         "filled.")
         result = np.asarray(result)
         if result.shape != shape:
             raise Failed(case, f"it returned {_short(result)}; p has shape {shape}",
-                         "return one derivative per entry of p, in an array shaped like p.data.")
+                         "the result must hold one derivative per entry of p, shaped like p.")
         if not _same(result, exact, 1e-5):
             size = int(np.prod(shape))
             mistakes = _numeric_mistakes(f, p, h, exact)
             hint = _first_match(result, mistakes)
-            if hint is None and n_calls == size + 1:
-                hint = ("f ran once per entry plus once more: that is a one-sided difference. "
-                        "The central difference evaluates f at p + h AND at p - h for every entry.")
+            if hint is None and n_calls == size + 1 and size > 1:
+                hint = ("f ran once per entry plus once more: that is a one-sided difference, "
+                        "while the central one evaluates f on both sides of every entry.")
             raise Failed(case, _difference("the gradient", result, exact) + " (expected: the exact derivative)",
                          hint)
 
@@ -1065,15 +1119,15 @@ def _numeric_mistakes(f, p, h, exact):
         return np.full(p.shape, (plus - minus) / (2 * h))
 
     return [
-        ("that is the one-sided difference (f(p + h) - f(p)) / h, whose error shrinks only like h; "
-         "the central difference (f(p + h) - f(p - h)) / (2 h) cancels the h term.", diff("forward")),
-        ("that is the one-sided difference (f(p) - f(p - h)) / h; use both sides: "
-         "(f(p + h) - f(p - h)) / (2 h).", diff("backward")),
-        ("the two points are 2 h apart, so divide by 2 * h: (plus - minus) / (2 * h).", diff("no 2")),
-        ("(plus - minus) / 2 * h multiplies by h (Python reads it left to right); write "
-         "(plus - minus) / (2 * h).", diff("2 * h")),
-        ("move one entry at a time, p.data[idx], holding all the others fixed; moving every entry "
-         "together measures the slope along the diagonal.", all_at_once()),
+        ("that is the one-sided difference from p up to p + h, whose error shrinks only like h; "
+         "the central difference, from p - h to p + h, cancels the h term.", diff("forward")),
+        ("that is the one-sided difference from p - h up to p; the central difference uses both "
+         "sides.", diff("backward")),
+        ("your result is twice too large: the two points are 2 h apart, not h.", diff("no 2")),
+        ("your result is off by a factor of about 4 h^2: in Python, a / 2 * h divides by 2 and then "
+         "MULTIPLIES by h, reading left to right.", diff("2 * h")),
+        ("every entry was moved at once: that measures the slope along the diagonal, not one "
+         "entry's while the others stay fixed.", all_at_once()),
     ]
 
 
@@ -1087,75 +1141,88 @@ def _check_sgd_step(fn):
         p.grad = rng.standard_normal(p.shape).astype(np.float32)
     lr = 0.1
     before = [p.data.copy() for p in params]
+    versions = {p.name: p.version for p in params}
     grads = [None if p.grad is None else p.grad.copy() for p in params]
     case = "sgd_step([W1, b1, W2, b2], lr=0.1), float32; b2.grad is None (b2 did not affect the loss)"
     _call(fn, case, params, lr, raised=[
-        (_mentions("NoneType"), "a parameter whose grad is None did not affect the loss: skip it, "
-         "`if p.grad is not None`.")])
+        (_mentions("NoneType"), "a parameter whose grad is None did not affect the loss, and your "
+         "code stepped it anyway.")])
     for p, old, g in zip(params, before, grads):
         if g is None:
             if not np.array_equal(p.data, old):
                 raise Failed(case, "b2.data changed although b2.grad is None",
-                             "leave parameters with no gradient as they are.")
+                             "a parameter with no gradient must stay as it is.")
             continue
         if p.grad is None or not np.array_equal(p.grad, g):
             raise Failed(case, f"{p.name}.grad changed",
-                         "leave the gradients alone: zero_grad clears them before the next backward.")
+                         "the step changed a gradient: zero_grad clears them before the next backward, "
+                         "and the step must leave them alone.")
         expected = old - lr * g
         if not _same(p.data, expected, 1e-6):
-            mistakes = [("step downhill: p.data -= lr * p.grad, minus, not plus.", old + lr * g),
-                        ("scale the step by the learning rate: p.data -= lr * p.grad.", old - g),
-                        ("p.data -= lr * p.grad: the gradient times lr is the step.", old - lr)]
+            mistakes = [("the step went uphill: along the gradient instead of against it.", old + lr * g),
+                        ("the step is the whole gradient: the learning rate never scaled it.", old - g),
+                        ("the step is lr alone: the gradient never came into it.", old - lr)]
             raise Failed(case, _difference(f"{p.name}.data", p.data, expected), _first_match(p.data, mistakes))
         if p.data.dtype != old.dtype:
             raise Failed(case, f"{p.name}.data became {p.data.dtype}; it was {old.dtype}",
-                         "update in place, p.data -= lr * p.grad, which keeps the dtype.")
+                         "the update made a new array of another dtype; an in-place update keeps it.")
+        if p.version != versions[p.name] + 1:
+            raise Failed(case, f"{p.name}'s numbers changed but its version did not count it "
+                         f"(version {versions[p.name]} before the step, {p.version} after)",
+                         "the step wrote into the array behind the tensor's back (through p.data[...]): "
+                         "chapter 2's version counter, which lets backward refuse a tensor changed "
+                         "after the forward pass, never saw it. An update of the attribute itself "
+                         "counts.")
 
 
 def _check_train_step(fn):
     X = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]], name="X")
     y = np.array([0, 1, 1, 0])
     mine, ref = MLP(2, 8, 2, seed=3), MLP(2, 8, 2, seed=3)
-    for step in range(1, 4):
-        case = f"step {step} of three on XOR: MLP(2, 8, 2, seed=3), lr 0.5"
-        with Tape():  # the steps' tape_reset() calls replace this tape, not the caller's
+    # The reader's three steps share one tape, as a training loop's do (their tape_reset() calls
+    # replace it, not the caller's): a step that starts no fresh tape finds the last one, walked.
+    with Tape():
+        for step in range(1, 4):
+            case = f"step {step} of three on XOR: MLP(2, 8, 2, seed=3), lr 0.5"
             result = _step(fn, case, mine, X, y)
-            loss, logits = model.train_step.library(ref, X, y, 0.5)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise Failed(case, f"it returned {_short(result)}",
-                         "return the loss and the logits, `return loss, logits`: train() records the "
-                         "loss and counts correct answers from the logits.")
-        your_loss, your_logits = result
-        if not isinstance(your_loss, Tensor) or your_loss.shape != (1, 1) or not _same(your_loss.data, loss.data):
-            raise Failed(case, f"the returned loss is {_short(your_loss)}"
-                         + (f" = {your_loss.item():.6f}, expected {loss.item():.6f}"
-                            if isinstance(your_loss, Tensor) and your_loss.shape == (1, 1) else ""),
-                         "return softmax_ce(logits, y), computed before the update.")
-        if not isinstance(your_logits, Tensor) or not _same(your_logits.data, logits.data):
-            raise Failed(case, f"the returned logits are {_short(your_logits)}, not model(X) before the step",
-                         "return the logits the forward pass computed: `return loss, logits`.")
-        for p, q in zip(mine.params, ref.params):
-            if not _same(p.data, q.data, 1e-5):
-                moved = any(not np.array_equal(w.data, w0) for w, w0 in zip(mine.params, _start(3)))
-                hint = None
-                if step > 1 and _same(p.data, _without_zero_grad(step)[p.name], 1e-5):
-                    hint = ("clear the old gradients first, zero_grad(model.params): backward adds "
-                            "into .grad, so without it every step also repeats all earlier ones.")
-                elif not moved:
-                    hint = ("the weights did not move: run backward(loss) before sgd_step(model.params, "
-                            "lr), since the step needs the gradients backward fills; zero_grad goes "
-                            "before backward, not between backward and the step.")
-                raise Failed(case, _difference(f"{p.name}.data after the step", p.data, q.data), hint)
+            with Tape():
+                loss, logits = model.train_step.library(ref, X, y, 0.5)
+            if not isinstance(result, tuple) or len(result) != 2:
+                raise Failed(case, f"it returned {_short(result)}",
+                             "train_step returns a pair, the loss and the logits: train() records the "
+                             "loss and counts correct answers from the logits.")
+            your_loss, your_logits = result
+            if not isinstance(your_loss, Tensor) or your_loss.shape != (1, 1) or not _same(your_loss.data, loss.data):
+                raise Failed(case, f"the returned loss is {_short(your_loss)}"
+                             + (f" = {your_loss.item():.6f}, expected {loss.item():.6f}"
+                                if isinstance(your_loss, Tensor) and your_loss.shape == (1, 1) else ""),
+                             "the loss returned must be the (1, 1) tensor softmax_ce gave, computed "
+                             "before the update.")
+            if not isinstance(your_logits, Tensor) or not _same(your_logits.data, logits.data):
+                raise Failed(case, f"the returned logits are {_short(your_logits)}, not model(X) before the step",
+                             "the logits returned must be the forward pass's own, from before the update.")
+            for p, q in zip(mine.params, ref.params):
+                if not _same(p.data, q.data, 1e-5):
+                    moved = any(not np.array_equal(w.data, w0) for w, w0 in zip(mine.params, _start(3)))
+                    hint = None
+                    if step > 1 and _same(p.data, _without_zero_grad(step)[p.name], 1e-5):
+                        hint = ("the old gradients were never cleared: backward adds into .grad, so "
+                                "every step also repeated all earlier ones.")
+                    elif not moved:
+                        hint = ("the weights did not move: the step ran without the gradients backward "
+                                "fills (backward after the step, or zero_grad between backward and the "
+                                "step, say).")
+                    raise Failed(case, _difference(f"{p.name}.data after the step", p.data, q.data), hint)
 
 
 def _step(fn, case, net, X, y):
     return _call(fn, case, net, X, y, 0.5, raised=[
-        (_mentions("already walked"), "start each step with tape_reset(): a tape is walked once, "
-         "and the next forward pass needs a new one."),
-        (_mentions("changed in place"), "call backward before sgd_step: the step changes the "
-         "weights in place, and backward needs the values the forward pass used."),
-        (_mentions("already called on this tape"), "start each step with tape_reset(), then run "
-         "the forward pass again.")])
+        (_mentions("already walked"), "the step did not start a fresh tape: the last step's "
+         "backward walked it, and a tape is walked once."),
+        (_mentions("changed in place"), "the weights were updated before backward ran: the step "
+         "changes them in place, and backward needs the values the forward pass used."),
+        (_mentions("already called on this tape"), "the step did not start a fresh tape, so its "
+         "backward met the last step's walked one.")])
 
 
 def _start(seed):
@@ -1195,21 +1262,24 @@ def _run_optimizer_steps(fn, case, p, grads, state, args, per_step):
         grad[...] = g
         array = p.data
         _call(fn, f"{case}, step {t}", p, grad, state, *args, raised=[
-            (_kind(KeyError), "the state dict is empty at the first step: make its entries then, "
-             "e.g. `if not state:` or `state.get(name)`, and read them at every later step.")])
+            (_kind(KeyError), "the state dict is empty at the first step, and your code read an "
+             "entry before making it.")])
         if p.data is not array:
             raise Failed(f"{case}, step {t}", "p.data is a new array after the step",
-                         "update in place, p.data -= ... (or *=), as every optimiser here does: "
-                         "the parameter keeps its buffer, its dtype and its place in the model.")
+                         "the step replaced the parameter's array instead of changing it in place: the "
+                         "parameter must keep its buffer, its dtype and its place in the model.")
         per_step(t, grad)
         grad.fill(0)
 
 
 def _momentum_by_hand(grads, lr, momentum, nesterov, p0, variant="right"):
     """``[(p, buf)]`` after each step, in float64, by the equations or by a known mistake."""
-    p, buf, out = p0.copy(), None, []
+    p, buf, first, out = p0.copy(), None, None, []
     for g in grads:
-        if variant == "dampened":
+        if variant == "not stored":  # the first buffer stored, every later one only in a local
+            first = g.copy() if first is None else first
+            buf = first if buf is None else momentum * first + g
+        elif variant == "dampened":
             buf = (1 - momentum) * g if buf is None else momentum * buf + (1 - momentum) * g
         elif variant == "forgets":
             buf = g.copy()
@@ -1230,15 +1300,18 @@ def _momentum_by_hand(grads, lr, momentum, nesterov, p0, variant="right"):
 
 
 _MOMENTUM_HINTS = {
-    "dampened": "that is a running average, buf = momentum * buf + (1 - momentum) * g; PyTorch's SGD "
-                "adds the gradient undamped, buf = momentum * buf + g, a running sum that grows to "
+    "dampened": "your buffer is a running average, with the gradient damped by 1 - momentum; "
+                "PyTorch's SGD adds the gradient undamped, a running sum that grows to "
                 "g / (1 - momentum) on a steady slope.",
-    "forgets": "the buffer starts again from g at every step: read it back from "
-               "state['momentum_buffer'] and update it there, so that it remembers the earlier steps.",
-    "nesterov ignored": "with nesterov=True, step along g + momentum * buf (the look-ahead), not along "
-                        "buf.",
-    "nesterov always": "with nesterov=False, step along buf itself; g + momentum * buf is Nesterov's step.",
-    "uphill": "step downhill: p.data -= lr * step, minus, not plus.",
+    "forgets": "the buffer starts again from g at every step: the velocity of the earlier steps "
+               "is never read back from state.",
+    "not stored": "the new velocity was computed into a local name and never stored: state still "
+                  "holds the first step's buffer, so each step forgets all but the first gradient.",
+    "nesterov ignored": "with nesterov=True the step must look ahead, along the gradient plus "
+                        "momentum times the buffer; yours stepped along the buffer alone.",
+    "nesterov always": "with nesterov=False the step is along the buffer itself; yours took "
+                       "Nesterov's look-ahead step.",
+    "uphill": "the step went uphill: along the velocity instead of against it.",
 }
 
 
@@ -1261,13 +1334,12 @@ def _check_momentum_update(fn):
             buf = state.get("momentum_buffer")
             if not isinstance(buf, np.ndarray):
                 raise Failed(here, f"state['momentum_buffer'] is {_short(buf)} after the step",
-                             "keep the velocity in state['momentum_buffer'] (PyTorch's name, the one "
-                             "SGD.state shows): the next step adds to it.")
+                             "the velocity must live in state['momentum_buffer'] (PyTorch's name, the "
+                             "one SGD.state shows), where the next step finds it.")
             if np.shares_memory(buf, grad):
                 raise Failed(here, "state['momentum_buffer'] is the gradient array g itself",
-                             "make the buffer a copy at the first step, g.astype(p.dtype) or g.copy(): "
-                             "g is p.grad, which zero_grad zeroes in place, and the velocity would "
-                             "vanish with it.")
+                             "the buffer shares g's memory: g is p.grad, which zero_grad zeroes in "
+                             "place, and the velocity would vanish with it.")
             p_right, buf_right = right[t - 1]
             if not _same(p.data, p_right, tol):
                 variants = [v for v in _MOMENTUM_HINTS if not (v == "nesterov ignored" and not nesterov)
@@ -1280,14 +1352,17 @@ def _check_momentum_update(fn):
             if not _same(buf, buf_right, tol):
                 lr_inside = _momentum_by_hand(grads, lr, momentum, nesterov, p0, "lr inside")[t - 1][1]
                 hint = _first_match(buf, [(
-                    "PyTorch keeps lr out of the buffer: buf = momentum * buf + g, then p -= lr * buf. "
-                    "The two agree while lr stays fixed, but not once a schedule changes it.", lr_inside)])
+                    "your buffer holds lr times the gradients: PyTorch keeps lr out of the buffer "
+                    "and applies it in the step. The two agree while lr stays fixed, but not once a "
+                    "schedule changes it.", lr_inside)])
+                if hint is None and t > 1 and _same(buf, right[0][1], tol):
+                    hint = _MOMENTUM_HINTS["not stored"]
                 raise Failed(here, _difference("state['momentum_buffer']", buf, buf_right), hint)
             for label, array in (("p.data", p.data), ("state['momentum_buffer']", buf)):
                 if array.dtype != np.dtype(dtype):
                     raise Failed(here, f"{label} is {array.dtype}; the parameter is {np.dtype(dtype).name}",
-                                 "make the buffer like the parameter, g.astype(p.dtype), and update in "
-                                 "place: a float32 model stays float32.")
+                                 "the buffer or the update is not in the parameter's dtype: a float32 "
+                                 "model must stay float32.")
 
         _run_optimizer_steps(fn, case, p, grads, state, (lr, momentum, nesterov), per_step)
 
@@ -1316,17 +1391,16 @@ def _adam_by_hand(grads, lr, betas, eps, p0, variant="right"):
 
 _ADAM_HINTS = {
     "no correction": "no bias correction: m and v start at zero, so early on they are too small, v "
-                     "much more than m; divide them by (1 - b1**t) and (1 - b2**t) before the step.",
-    "only m corrected": "v is not bias-corrected: divide it by (1 - b2**t) too, v_hat = v / (1 - b2**t).",
-    "only v corrected": "m is not bias-corrected: divide it by (1 - b1**t) too, m_hat = m / (1 - b1**t); "
-                        "without it the first steps are about ten times too small.",
-    "eps inside": "eps goes outside the square root: sqrt(v_hat) + eps.",
-    "betas swapped": "the running averages keep b1 of the old value: m = b1 * m + (1 - b1) * g, and "
-                     "v = b2 * v + (1 - b2) * g**2.",
-    "forgets": "the averages start again at every step: keep m, v and the step count in state and "
-               "update them there, so that they remember the earlier steps.",
-    "t from 0": "the step count is 1 at the first step: add 1 to state['step'] before the bias "
-                "correction (at t = 0, 1 - b1**0 = 0 divides by zero).",
+                     "much more than m.",
+    "only m corrected": "v is not bias-corrected, only m.",
+    "only v corrected": "m is not bias-corrected, only v: the first steps are about ten times too small.",
+    "eps inside": "eps went inside the square root; it belongs outside, added to the root.",
+    "betas swapped": "the running averages weigh the old value and the new one the wrong way round: "
+                     "b1 is the weight of the OLD m.",
+    "forgets": "the averages start again at every step: what a step computes is never kept in state "
+               "for the next one.",
+    "t from 0": "the step count is 0 at the first step; t is 1 there (at t = 0 the correction "
+                "divides by zero).",
 }
 
 
@@ -1350,26 +1424,26 @@ def _check_adam_update(fn):
             missing = [k for k in ("step", "exp_avg", "exp_avg_sq") if k not in state]
             if missing:
                 raise Failed(here, f"state has no {', '.join(repr(k) for k in missing)} after the step",
-                             "keep t, m and v in state under PyTorch's names, 'step', 'exp_avg' and "
-                             "'exp_avg_sq' (Adam.state shows them), and update them at every step.")
+                             "t, m and v must live in state under PyTorch's names, 'step', 'exp_avg' and "
+                             "'exp_avg_sq' (Adam.state shows them), where the next step finds them.")
             p_right, m_right, v_right = right[t - 1]
             if state["step"] != t:
                 raise Failed(here, f"state['step'] is {state['step']!r} after step {t}",
-                             "add 1 to state['step'] at every step, before the bias correction: t is 1 "
-                             "at the first step.")
+                             "the step count is off: t is 1 at the first step, and counts every step "
+                             "before the bias correction uses it.")
             for k, mine, expected in (("exp_avg", state["exp_avg"], m_right),
                                       ("exp_avg_sq", state["exp_avg_sq"], v_right)):
                 if not isinstance(mine, np.ndarray) or np.shares_memory(mine, grad):
                     raise Failed(here, f"state[{k!r}] is {_short(mine)}"
                                  + (", the gradient array itself" if isinstance(mine, np.ndarray) else ""),
-                                 f"make state[{k!r}] a new array of zeros like p.data at the first step, "
-                                 "and update it in place after that.")
+                                 f"state[{k!r}] must be an array of its own, zeros like p.data at the "
+                                 "first step, changed in place after that.")
                 if not _same(mine, expected, tol):
                     b1, b2 = betas
                     hat = expected / (1 - (b1 if k == "exp_avg" else b2) ** t)
                     hint = _first_match(mine, [
-                        ("keep the running average itself in state and bias-correct a copy for the "
-                         "step: m_hat = m / (1 - b1**t) is new every step.", hat)]) \
+                        ("state holds the bias-corrected average instead of the running average "
+                         "itself: the correction is new every step and must not be kept.", hat)]) \
                         or _first_match(p.data, [(_ADAM_HINTS[v], _adam_by_hand(grads, lr, betas, eps, p0, v)
                                                   [t - 1][0]) for v in ("betas swapped", "forgets")])
                     raise Failed(here, _difference(f"state[{k!r}]", mine, expected), hint)
@@ -1378,16 +1452,18 @@ def _check_adam_update(fn):
                             for v, hint in _ADAM_HINTS.items()]
                 hint = _first_match(p.data, mistakes) if dtype == np.float64 else None
                 if not np.all(np.isfinite(p.data)):
-                    hint = ("a NaN or an infinity from finite gradients is a division by zero: t is 1 "
-                            "at the first step (1 - b1**0 = 0), and eps goes outside the square root, "
-                            "sqrt(v_hat) + eps.")
+                    hint = ("a NaN or an infinity from finite gradients is a division by zero or the "
+                            "root of a negative number: a bias correction of 0 or less (a step count of "
+                            "0 at the first step, or b times t where the correction raises b to the "
+                            "power t), or eps inside the square root, where it cannot keep the divisor "
+                            "from 0.")
                 raise Failed(here, _difference("p.data", p.data, p_right)
                              + " (expected: the equations, in float64)", hint)
             if p.data.dtype != np.dtype(dtype) or state["exp_avg"].dtype != np.dtype(dtype):
                 raise Failed(here, f"p.data is {p.data.dtype} and exp_avg {state['exp_avg'].dtype}; "
                              f"the parameter was {np.dtype(dtype).name}",
-                             "make m and v like the parameter, np.zeros_like(p.data), and update in "
-                             "place: a float32 model stays float32.")
+                             "m, v or the update are not in the parameter's dtype: a float32 model must "
+                             "stay float32.")
 
         with np.errstate(divide="ignore", invalid="ignore"):  # the verdict says what went wrong
             _run_optimizer_steps(fn, case, p, grads, state, (lr, betas, eps), per_step)
@@ -1414,15 +1490,13 @@ def _adamw_by_hand(grads, lr, betas, eps, weight_decay, p0, variant="right"):
 
 _ADAMW_HINTS = {
     "l2": "that is Adam with L2: the decay went into the gradient, so Adam's division by sqrt(v_hat) "
-          "rescales it. AdamW decays the parameter itself, p.data *= 1 - lr * weight_decay, and gives "
-          "adam_update the plain gradient g.",
-    "twice": "the decay is applied twice, to the parameter and through the gradient: give adam_update "
-             "the plain gradient g.",
-    "after": "decay first, from the parameter before the step, then take the Adam step (as PyTorch "
-             "does); decaying after the step also shrinks the step itself.",
-    "no lr": "the decay is scaled by the learning rate: p.data *= 1 - lr * weight_decay.",
-    "adam": "there is no decay: shrink the parameter, p.data *= 1 - lr * weight_decay, before the "
-            "Adam step.",
+          "rescales it. AdamW decays the parameter itself and gives Adam the plain gradient.",
+    "twice": "the decay is applied twice, to the parameter and again through the gradient.",
+    "after": "the decay came after the Adam step; it comes first, from the parameter before the "
+             "step (as PyTorch does): decaying after the step also shrinks the step itself.",
+    "no lr": "the decay was not scaled by the learning rate: the parameter shrinks by lr times "
+             "weight_decay of itself per step.",
+    "adam": "there is no decay: that is a plain Adam step.",
 }
 
 
@@ -1462,31 +1536,32 @@ def _check_batches(fn):
         X, y = _numbered(n)
         rng, twin = np.random.default_rng(seed), np.random.default_rng(seed)
         result = _call(fn, case, X, y, batch_size, rng, raised=[
-            (_mentions("slice indices must be integers"), "batch_size is an int; slice with it, "
-             "order[start:start + batch_size].")])
+            (_mentions("slice indices must be integers"), "a slice bound is not an int: batch_size "
+             "is one, and so are the positions made from it by + and *, but not those made by /.")])
         expected = data.batches.library(X, y, batch_size, twin)
         try:
             pairs = list(result)
         except TypeError:
             raise Failed(case, f"it returned {_short(result)}",
-                         "return a list of pairs (X_batch, y_batch), one per batch.") from None
+                         "batches returns a list of pairs (X_batch, y_batch), one per batch.") from None
         if not all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
             raise Failed(case, "an item of the result is not a pair (X_batch, y_batch)",
-                         "append each batch as a tuple: parts.append((X_batch, y_batch)).")
+                         "each batch must go into the list as one pair, not as two items.")
         for X_batch, y_batch in pairs:
             if not isinstance(X_batch, Tensor):
                 raise Failed(case, f"an X_batch is {_short(X_batch)}",
-                             "each X_batch is a Tensor of the chosen rows: Tensor(X.data[index], "
-                             "dtype=X.dtype).")
+                             "each X_batch must be a new Tensor of the chosen rows, for the model to "
+                             "take.")
             if X_batch.dtype != X.dtype:
                 raise Failed(case, f"an X_batch is {X_batch.dtype}; X is {X.dtype}",
-                             "keep X's dtype: Tensor(X.data[index], dtype=X.dtype).")
+                             "the Tensor made for the batch did not keep X's dtype (a new Tensor is "
+                             "float32 unless told otherwise).")
             rows = X_batch.data[:, 0].astype(int)
             if not np.array_equal(X_batch.data, X.data[rows]) or not np.array_equal(
                     np.asarray(y_batch), y[rows]):
                 raise Failed(case, "a batch pairs rows of X with labels of other rows",
-                             "draw one permutation and index X and y with the same slice of it: "
-                             "each sample keeps its own label.")
+                             "X and y were ordered by different permutations (or slices): each sample "
+                             "must keep its own label.")
         sizes = [len(y_batch) for _, y_batch in pairs]
         ids = np.concatenate([X_batch.data[:, 0].astype(int) for X_batch, _ in pairs]) if pairs \
             else np.array([], int)
@@ -1495,30 +1570,31 @@ def _check_batches(fn):
             dropped = sum(sizes) < n and all(size == batch_size for size in sizes)
             raise Failed(case, f"the batches hold samples {sorted(ids.tolist())}; every one of 0 to "
                          f"{n - 1} must appear exactly once (batch sizes: yours {sizes}, expected {want})",
-                         "the last batch may be smaller: range(0, n, batch_size) reaches it." if dropped
-                         else "take each batch as a slice of one permutation, so that no sample repeats.")
+                         "the last, smaller batch was dropped: it must be there too." if dropped
+                         else "samples repeat or go missing: the batches were not cut from one "
+                         "permutation.")
         if sizes != want:
             raise Failed(case, f"the batch sizes are {sizes}; expected {want}",
-                         f"cut the permutation into slices of batch_size ({batch_size}), the last one "
-                         f"smaller.")
+                         f"the batches are not consecutive pieces of batch_size ({batch_size}), the "
+                         f"last one smaller.")
         order = [int(i) for i in ids]
         if n > 3 and order == sorted(order):
             raise Failed(case, f"the samples come in their original order, {order}",
-                         "shuffle them: order = rng.permutation(n), then slice the order.")
+                         "the samples were never shuffled.")
         if rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state:
             raise Failed(case, "rng was not used: its state is as it was before the call",
-                         "draw the order from the Generator you were given, rng.permutation(n): "
+                         "the order came from somewhere other than the Generator you were given: "
                          "np.random or a new default_rng would give every epoch the same order, or "
                          "one no seed can repeat.")
         expected_order = [int(i) for X_batch, _ in expected for i in X_batch.data[:, 0]]
         if order != expected_order:
             raise Failed(case, f"the samples come in the order {order}; expected {expected_order}",
-                         "draw the order as rng.permutation(n), once, so that a seed gives the same "
-                         "batches as the library's.")
+                         "the order was drawn from rng in another way than one permutation of the "
+                         "n indices, so a seed does not give the library's batches.")
         if rng.bit_generator.state != twin.bit_generator.state:
             raise Failed(case, "rng has drawn more numbers than one permutation needs",
-                         "draw one permutation per call and nothing else, so that the next epoch's "
-                         "order is the library's too.")
+                         "rng drew more than one permutation, so the next epoch's order will differ "
+                         "from the library's.")
 
 
 def _check_train_epoch(fn):
@@ -1537,33 +1613,34 @@ def _check_train_epoch(fn):
             alternatives = _epoch_alternatives(ref, optimizer_class, hyper, X, y, batch_size, twin)
             before = rng.bit_generator.state
             with Tape():
-                result = _call(fn, case, mine, opt, X, y, batch_size, rng)
+                result = _call(fn, case, mine, opt, X, y, batch_size, rng, raised=[
+                    (_mentions("'tuple' object has no attribute"),
+                     "train_on_batch returns a pair, the loss and the logits, and your code used the "
+                     "pair as if it were the loss.")])
                 expected = model.train_epoch.library(ref, ref_opt, X, y, batch_size, twin)
             if isinstance(result, Tensor):
                 raise Failed(case, f"it returned {_short(result)}",
-                             "return a Python float: the loss's .item(), weighted and averaged.")
+                             "the epoch's loss is a Python float, not a Tensor.")
             if not isinstance(result, (float, np.floating)) or not np.isfinite(result):
                 raise Failed(case, f"it returned {_short(result) if not isinstance(result, float) else result}",
-                             "return the epoch's mean loss as a float.")
+                             "train_epoch returns the epoch's mean loss, a float.")
             if rng.bit_generator.state == before:
                 raise Failed(case, "rng was not used: its state is as it was before the call",
-                             "pass rng, the Generator you were given, to batches(X, y, batch_size, rng): "
-                             "a new Generator inside would give every epoch the same order.")
+                             "the batches did not come from the Generator you were given: a new one "
+                             "inside would give every epoch the same order.")
             for p, q in zip(mine.params, ref.params):
                 if not _same(p.data, q.data, 1e-9):
                     hint = _first_match(p.data, [(
-                        "that is one step on all the samples at once; take one optimiser step per "
-                        "minibatch: for X_batch, y_batch in batches(X, y, batch_size, rng).",
+                        "that is one step on all the samples at once, not one optimiser step per "
+                        "minibatch.",
                         alternatives["full batch"][p.name])])
                     raise Failed(case, _difference(f"{p.name}.data after the epoch", p.data, q.data), hint)
             if not _same(result, expected, 1e-9):
                 hint = _first_match(result, [
-                    ("that is the plain mean of the batches' losses; the last batch is smaller, so "
-                     "weight each batch's mean loss by its size: total += loss.item() * len(y_batch), "
-                     "then divide by len(y).", alternatives["unweighted"]),
-                    ("that is the sum over the samples; divide by the number of samples, len(y).",
-                     alternatives["sum"]),
-                    ("that is the last batch's loss; return the mean over the whole epoch.",
+                    ("that is the plain mean of the batches' losses: the last batch is smaller, and "
+                     "counted as much as a full one.", alternatives["unweighted"]),
+                    ("that is the sum over the samples, not their mean.", alternatives["sum"]),
+                    ("that is the last batch's loss, not the mean over the whole epoch.",
                      alternatives["last"])])
                 raise Failed(case, f"it returned {result:.6g}; expected {expected:.6g}, the mean loss "
                              f"over the epoch's samples", hint)
@@ -1650,3 +1727,140 @@ TASKS = {t.id: t for t in [
          "Generator for both epochs, against the library's: the weights and the weighted mean loss",
          _check_train_epoch),
 ]}
+
+
+# ---- hints, one step at a time ---------------------------------------------------------------
+
+# For each task, what to think about, then the math with shapes. The third step, on request only,
+# is the library's code. A failed check never shows code that fixes it: it names the mistake.
+LADDERS = {
+    "1.1": ("The training loop reuses each tensor's gradient buffer every step. Clear the numbers "
+            "inside the buffer, not the name that points to it; a tensor whose grad is None has no "
+            "buffer yet, and nothing to clear.",
+            "In place means that p.grad is the very same array after the call, every entry 0. A "
+            "NumPy array can be filled, or assigned to through a slice of all of it, without making "
+            "a new one."),
+    "1.2": ("Fill t.data with normal numbers of mean 0 and variance 2 / fan_in: the derivation above "
+            "the task shows that this variance keeps ReLU activations at one scale, layer after "
+            "layer.",
+            "rng.standard_normal(shape) draws N(0, 1); times s it is N(0, s^2). So s is the square "
+            "root of 2 / fan_in. Write the numbers into t's existing array, so that t keeps its "
+            "dtype, and return t."),
+    "2.1": ("The tape is a list of entries, one per op, in the order the ops ran. record adds one "
+            "entry, at the end, for the op that just ran.",
+            "A TapeEntry is made from exactly the five values record receives, in the same order; the "
+            "current tape's list is current_tape().entries."),
+    "2.2": ("Walk the entries from the last to the first, carrying adjoints: the loss's is 1; each "
+            "entry turns its output's adjoint into its inputs' with its VJP; a tensor used by two "
+            "ops gets the sum of what both send.",
+            "Seed loss.grad with ones of shape (1, 1). For each entry, last first: its output's "
+            ".grad is dout (none: the entry does not lead to the loss); apply_vjp(entry, dout) gives "
+            "one gradient per input, or None; an input that requires a gradient keeps the first it "
+            "receives and adds the later ones."),
+    "3.1": ("Each input's gradient has that input's shape: a is (B, N), b is (N, M), and dout is "
+            "(B, M). From dout and the other input there is one product of each shape.",
+            "out = a b, so dL/da_ik = sum_j dout_ij b_kj and dL/db_kj = sum_i a_ik dout_ij: as "
+            "matrix products, (B, M) by (M, N) for a and (N, B) by (B, M) for b, with one factor "
+            "transposed in each. The inputs are Tensors: their numbers are .data. An input with "
+            "requires_grad False gets None."),
+    "3.2": ("out = a + bias adds the one bias row to each of the B rows. Moving an entry of a moves "
+            "one entry of out; moving an entry of the bias moves a whole column of out.",
+            "So da is dout itself, as a new array, (B, M), and dbias gathers one contribution per "
+            "row: dout summed over the batch axis, kept as a row, (1, M)."),
+    "3.3": ("relu passes its input through where it is positive and gives 0 elsewhere, so its slope "
+            "is 1 or 0, entry by entry (0 at exactly 0, the course's convention). The forward "
+            "already saved where the input was positive.",
+            "dx = dout times [x > 0], entry by entry, shape (B, M): dout where the saved mask is "
+            "True, 0 where it is False. A VJP returns a tuple, here of one."),
+    "3.4": ("The slope of tanh at x is 1 - tanh(x)^2, and tanh(x) is the op's own output, which "
+            "the tape already holds.",
+            "dx = dout times (1 - y^2), entry by entry, shape (B, M), with y the output, "
+            "entry.out.data. A VJP returns a tuple, here of one."),
+    "3.5": ("For one row, the gradient of -log p_label with respect to the logits is the "
+            "probabilities minus the one-hot row of the label. The loss is the mean over B rows, "
+            "and everything is scaled by dout, the adjoint that arrives at the loss.",
+            "dz = dout[0, 0] (P - onehot(y)) / B, shape (B, C), with P in entry.saved['probs'] "
+            "(the tape's own array: work on a copy), the labels in entry.saved['labels'] and "
+            "entry.saved['rows'] = 0, ..., B - 1 to pick one entry per row."),
+    "4.1": ("For each entry of p on its own: move it up by h and measure f(), move it down by h "
+            "and measure again; the slope is the difference over 2h. Then put the entry back "
+            "exactly as it was.",
+            "grad[idx] = (f() with p[idx] + h, minus f() with p[idx] - h) / (2 h), for every idx of "
+            "np.ndindex(*p.shape). Keep the entry's old value in a variable and write it back after "
+            "the two calls, so that p.data ends as it began."),
+    "5.1": ("Each parameter moves against its gradient, by lr times it, in place; a parameter "
+            "without a gradient stays where it is, and the gradients stay too.",
+            "p <- p - lr grad for every p in params whose grad is not None. Change the numbers "
+            "through the tensor's data attribute (an in-place operator on p.data), so that the "
+            "tensor counts the change in its version; writing into p.data[...] slips past that "
+            "count."),
+    "5.2": ("One training step is five things, in order: a fresh tape, cleared gradients, the "
+            "forward pass and the loss, backward, the update. Return the loss and the logits from "
+            "before the update.",
+            "Each is a function you have: tape_reset; zero_grad of the model's parameters; the "
+            "model called on X, then softmax_ce of its logits and y; backward of the loss; "
+            "sgd_step of the parameters with lr."),
+    "6.1": ("The velocity remembers the earlier gradients: each step it decays by the factor "
+            "momentum and adds the new gradient. It lives in state between calls.",
+            "buf_1 = g (a copy), buf_t = momentum buf_(t-1) + g; the step is p <- p - lr buf, or "
+            "with Nesterov p <- p - lr (g + momentum buf). state['momentum_buffer'] holds buf: "
+            "read it there, change it there, in place."),
+    "6.2": ("Adam keeps two running averages for each parameter, of g and of g^2, corrects both "
+            "for starting at zero, and steps by their ratio.",
+            "t <- t + 1; m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2; m_hat = m / (1 - b1^t), "
+            "v_hat = v / (1 - b2^t); p <- p - lr m_hat / (sqrt(v_hat) + eps). state holds 'step', "
+            "'exp_avg' (m) and 'exp_avg_sq' (v): zeros like p.data at the first step, changed in "
+            "place after."),
+    "6.3": ("AdamW shrinks the parameter itself a little before each step, then takes a plain "
+            "Adam step with the gradient alone.",
+            "p <- p (1 - lr weight_decay), from p before the step; then the Adam step "
+            "(adam_update) with g itself, unchanged."),
+    "7.1": ("Shuffle the sample indices once with rng, then cut the shuffled order into consecutive "
+            "pieces of batch_size; each piece picks the same rows of X and entries of y.",
+            "order = rng.permutation of the B sample indices; pieces order[0:s], order[s:2s], ..., "
+            "the last maybe shorter; each batch is a new Tensor of X's rows at the piece (in X's "
+            "dtype) and the labels at the piece."),
+    "7.2": ("An epoch is one optimiser step per minibatch. Its loss is the mean over samples, so "
+            "each batch's mean loss counts with the weight of its size.",
+            "For each (X_batch, y_batch) of batches(X, y, batch_size, rng): train_on_batch(model, "
+            "optimizer, X_batch, y_batch) returns a pair, (loss, logits); add loss.item() times "
+            "len(y_batch) to a total. Return total / len(y), a float."),
+}
+_HINTS_GIVEN = {}
+
+
+def hint(task_id):
+    """Print the next hint for task ``task_id``; call it again for more.
+
+    First what to think about, then the math with its shapes, and last, only when asked a third
+    time, the library's code, which passes the check. Returns nothing.
+    """
+    if task_id not in TASKS:
+        print(f"No task {task_id!r}: the tasks are {', '.join(TASKS)}.")
+        return
+    task = TASKS[task_id]
+    step = _HINTS_GIVEN.get(task_id, 0)
+    _HINTS_GIVEN[task_id] = min(step + 1, 2)
+    head = f"Task {task_id} {task.name}, hint {step + 1} of 3"
+    if step < 2:
+        lines = [f"{head}:", *_wrap(LADDERS[task_id][step]),
+                 f'  (hint("{task_id}") again for the {"math" if step == 0 else "code"}.)']
+    else:
+        lines = [f"{head}: the library's {task.name}, which passes the check.", *_library_code(task)]
+    print("\n".join(lines))
+
+
+def _library_code(task):
+    """The library's function, without its decorators and docstring, indented for printing."""
+    import ast
+    import inspect
+
+    source = textwrap.dedent(inspect.getsource(task.library))
+    node = ast.parse(source).body[0]
+    body = node.body[1:] if isinstance(node.body[0], ast.Expr) and \
+        isinstance(node.body[0].value, ast.Constant) else node.body
+    lines = source.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
+    signature = lines[start:node.body[0].lineno - 1]
+    code = signature + lines[body[0].lineno - 1:node.end_lineno]
+    return ["    " + line for line in code]

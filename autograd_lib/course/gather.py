@@ -79,7 +79,7 @@ def load_task(path, task):
     """The reader's function for ``task``, defined from its task cell in the notebook ``path``.
 
     Runs the notebook's import statements and the task cell's definitions (not its demo
-    lines), in a namespace of their own.
+    lines), in a namespace of their own that also names every other piece.
     """
     if not path.exists():
         raise FileNotFoundError(f"no {path.name} next to this notebook")
@@ -90,7 +90,11 @@ def load_task(path, task):
     cell = task_cells(nb).get(task.id)
     if cell is None:
         raise LookupError(f"no task {task.id} cell in {path.name}")
-    namespace = {"__name__": f"{path.stem}_task_{task.id.replace('.', '_')}"}
+    # The other pieces by name, as the chapter's kernel has them after its check cells: a task
+    # that calls an earlier one (train_step calls sgd_step, adamw_update calls adam_update)
+    # gets the piece in use, the reader's if it passed.
+    namespace = {"__name__": f"{path.stem}_task_{task.id.replace('.', '_')}",
+                 **{t.name: t.piece for t in TASKS.values() if t.name != task.name}}
     imports = [node for c in nb["cells"] if c["cell_type"] == "code"
                for node in _statements(_text(c)) if isinstance(node, (ast.Import, ast.ImportFrom))]
     exec(compile(ast.Module(imports, []), path.name, "exec"), namespace)

@@ -91,6 +91,9 @@ def intro_cell(nbformat, stem, tasks):
         "runs on it. Until then the chapter uses the library's own: where your function is "
         "not written yet, or raises, the task cell says so and shows the library's result, so "
         "you can read on, or Run All, past a task you have not done.",
+        "Stuck? A failed check names the mistake it recognises, and "
+        f'`hint("{tasks[0].id}")` (with your task\'s number) says more, one step at a time: what to '
+        "think about, then the math with its shapes, and only when you ask a third time, the code.",
         "Exercises have an empty cell for your answer. The complete chapter, with every "
         f"solution, is [the book's edition](../notebooks/{stem}.ipynb).",
     ]

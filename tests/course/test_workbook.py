@@ -180,3 +180,41 @@ def test_a_setup_cell_without_its_release_line_is_refused(tmp_path):
     (tmp_path / "setup_cell.py").write_text("import sys\n")
     with pytest.raises(ValueError, match='one line RELEASE = "..."'):
         sync_setup_cells(tmp_path)
+
+
+def _squeezed(text):
+    """Code or prose without spaces, backticks and ``.data``: how an expression is recognised."""
+    return "".join(text.replace("`", "").replace(".data", "").split())
+
+
+def solution_expressions(source):
+    """The expressions a task's solution region computes (products, calls, subscripts...), squeezed."""
+    lines = source.splitlines()
+    region = [lines[i] for begin, end in solution_regions(source) for i in range(begin + 1, end)]
+    tree = ast.parse("def _():\n" + textwrap.indent(textwrap.dedent("\n".join(region)), "    "))
+    kinds = (ast.BinOp, ast.Call, ast.Subscript, ast.Compare, ast.UnaryOp, ast.AugAssign)
+    found = {_squeezed(ast.unparse(node)) for node in ast.walk(tree) if isinstance(node, kinds)}
+    return {e for e in found if len(e) >= 8}
+
+
+# What a task's contract must name, though the solution computes it too: which draws give the
+# book's numbers, which number is the loss's adjoint, where the velocity lives between steps.
+NAMED_BY_THE_CONTRACT = {"1.2": {"rng.standard_normal(t.shape)"}, "3.5": {"dout[0,0]"},
+                         "6.1": {"state['momentum_buffer']"}}
+
+
+@pytest.mark.parametrize("task_id", list(TASKS))
+def test_no_task_function_or_its_text_in_the_workbook_holds_the_solutions_expressions(generated, task_id):
+    """Issue 20: the task says what goes in and comes out, never the formula as code: turning the
+    chapter's math into NumPy is the reader's step. (The check of lines above is the weaker one.)
+    The lines after the function, which try it, may call what they like."""
+    name = f"{TASKS[task_id].chapter}.ipynb"
+    expressions = solution_expressions(task_cells(read(NOTEBOOKS, name))[task_id].source)
+    work = read(generated, name)
+    index = next(i for i, c in enumerate(work.cells) if c.metadata.get("task") == task_id)
+    source = work.cells[index].source
+    function = ast.get_source_segment(source, next(
+        node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)))
+    shown = _squeezed(function + work.cells[index - 1].source)
+    allowed = NAMED_BY_THE_CONTRACT.get(task_id, set())
+    assert sorted(e for e in expressions if e in shown and e not in allowed) == []

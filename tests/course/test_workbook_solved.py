@@ -65,9 +65,14 @@ def test_a_planted_relu_mistake_is_named_and_the_chapter_goes_on(tmp_path):
     nb = execute(solve(tmp_path, "03_vjps.ipynb", {"3.3": RELU_AS_MAX}))
     check = text_of(cell(nb, "check-3-3"))
     assert check.startswith("Task 3.3 relu_vjp: failed.\n  Case: batch 1: x (1, 4), dout (1, 4).")
-    assert "Hint: your dx is max(dout, 0): that applies relu to the gradient." in check
+    assert "Likely mistake: your dx is max(dout, 0): that applies relu to the gradient." in check
     assert "Not plugged in: until it passes, the library's relu_vjp is used." in check
     assert errors(nb) == {}
+
+
+def test_chapters_6_and_7_gather_every_earlier_piece_of_the_reader(runs):
+    assert "12 of 12 pieces are yours." in text_of(cell(runs["06_optimisers.ipynb"], "whose-06"))
+    assert "15 of 15 pieces are yours." in text_of(cell(runs["07_digits.ipynb"], "whose-07"))
 
 
 def test_chapter_7_trains_the_digits_on_the_readers_pieces_to_the_books_test_accuracy(runs):

@@ -51,6 +51,11 @@ def test_chapter_5_says_that_no_piece_is_yours_yet(runs):
     assert "Yours (0 of 12): none yet.\nThe library's: zero_grad, he_init," in text_of(cell(nb, "7aecde9a"))
 
 
+def test_chapters_6_and_7_say_that_no_earlier_piece_is_yours_yet(runs):
+    assert "0 of 12 pieces are yours." in text_of(cell(runs["06_optimisers.ipynb"], "whose-06"))
+    assert "0 of 15 pieces are yours." in text_of(cell(runs["07_digits.ipynb"], "whose-07"))
+
+
 def test_chapter_7_still_trains_on_the_librarys_pieces(runs):
     text = text_of(cell(runs["07_digits.ipynb"], "final"))
     assert "test accuracy: 99.16% (356 of 359)" in text
