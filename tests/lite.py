@@ -170,6 +170,17 @@ class Live:
         readout.filter(has_not_text=before).wait_for()
         return readout.inner_text()
 
+    def step_through(self, steps):
+        """Drag a backward stepper's slider to each of its steps, 1 to ``steps``, as a reader
+        does; each must show its caption and a picture of its own. Returns the pictures."""
+        pictures = [self.image_src()]
+        for k in range(1, steps + 1):
+            assert self.drag_slider("step", k / steps) == str(k)
+            self.wait_for_caption(f"Step {k} of {steps}.")
+            pictures.append(self.wait_for_new_image(pictures[-1]))
+        assert len(set(pictures)) == steps + 1
+        return pictures
+
     def captions(self):
         """The text of every HTML widget on the page (the playgrounds' and steppers' captions)."""
         return self.page.evaluate("Array.from(document.querySelectorAll('.widget-html-content'))"
