@@ -269,3 +269,28 @@ def test_a_reader_runs_chapter_3_live_writes_relu_vjp_and_trains_xor_on_it(site,
 
         assert context.blocked == []
         assert context.errors == []
+
+
+def test_where_only_npm_may_fetch_the_tarball_comes_through_npm_pack_and_is_checked(tmp_path, monkeypatch):
+    import subprocess
+    import urllib.request
+
+    build = build_script()
+
+    def refused(*args, **kwargs):
+        raise OSError("no route to the registry, except through its own tool")
+
+    def npm_pack(command, **kwargs):
+        assert command[:3] == ["npm", "pack", "--silent"] and command[3] == "pyodide@0.27.7"
+        (tmp_path / "pyodide-0.27.7-packed.tgz").write_bytes(b"what npm fetched")
+        return subprocess.CompletedProcess(command, 0, "pyodide-0.27.7-packed.tgz\n", "")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refused)
+    monkeypatch.setattr(build.shutil, "which", lambda name: "/usr/bin/npm")
+    monkeypatch.setattr(build.subprocess, "run", npm_pack)
+    target = tmp_path / "pyodide-0.27.7.tgz"
+    expected = hashlib.sha256(b"what npm fetched").hexdigest()
+    assert build.download("https://registry.npmjs.org/x.tgz", target, expected, "pyodide@0.27.7") == target
+    with pytest.raises(build.BuildError, match="has sha256 .*, expected 00"):
+        build.download("https://registry.npmjs.org/x.tgz", tmp_path / "other.tgz", "00" * 32,
+                       "pyodide@0.27.7")
