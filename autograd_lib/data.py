@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 from importlib import resources
 
+import numbers
+
 import numpy as np
 
 from .plugin import pluggable
@@ -91,7 +93,7 @@ def split(X, y, fractions=(0.6, 0.2, 0.2), seed=0):
     is within a few samples of ``fraction * B``. The shuffles come from
     ``numpy.random.default_rng(seed)``.
     """
-    labels = _check_samples("split", X, y)
+    labels = check_samples("split", X, y)
     bounds = _check_fractions(fractions)
     rng = _seeded_rng("split", seed)
     parts = [[] for _ in bounds]
@@ -184,7 +186,7 @@ def check_batches(X, y, batch_size, rng):
     and a seed where a ``numpy.random.Generator`` belongs. ``y`` comes back
     as an array.
     """
-    labels = _check_samples("batches", X, y)
+    labels = check_samples("batches", X, y)
     if (not isinstance(batch_size, (int, np.integer))
             or isinstance(batch_size, bool) or batch_size < 1):
         raise ValueError(
@@ -202,14 +204,23 @@ def _take(X, labels, index):
 
 
 def _seeded_rng(owner, seed):
-    if seed is None:
+    return np.random.default_rng(check_seed(owner, seed))
+
+
+def check_seed(owner, seed):
+    """``seed`` if it is a whole number from 0 up, the seeds NumPy takes.
+
+    ``None`` is refused too: it would draw different numbers on every run.
+    """
+    if (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
+            or seed < 0):
         raise ValueError(
-            f"{owner}: seed is None; give an integer seed so that every run "
-            f"draws the same numbers")
-    return np.random.default_rng(seed)
+            f"{owner}: seed must be a whole number from 0 up, like seed=0, "
+            f"so that every run draws the same numbers; got {seed!r}")
+    return seed
 
 
-def _check_samples(owner, X, y):
+def check_samples(owner, X, y):
     if not isinstance(X, Tensor):
         raise TypeError(
             f"{owner}: X must be a Tensor with one sample per row, got "

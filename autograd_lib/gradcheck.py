@@ -20,7 +20,7 @@ import numpy as np
 
 from .plugin import pluggable
 from .tape import backward, current_tape, tape_reset
-from .tensor import Tensor, tensors_in
+from .tensor import Tensor, float_dtype, tensors_in
 
 
 @dataclass
@@ -159,7 +159,13 @@ def gradient_check(loss_fn, params, h=None, tol=None, dtype=np.float64):
         for the same parameters is reported as such, since no gradient can
         be checked against it.
     """
-    dtype = np.dtype(dtype)
+    if not callable(loss_fn):
+        raise TypeError(
+            f"gradient_check: loss_fn must be a function that runs the "
+            f"forward pass and returns the loss, like lambda: "
+            f"softmax_ce(model(X), y); got a {type(loss_fn).__name__} (pass "
+            f"the function, not the loss it computed)")
+    dtype = float_dtype("gradient_check", dtype)
     h = default_step(dtype) if h is None else h
     if tol is None:
         tol = 1e-6 if dtype == np.float64 else 5e-2

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import batches
+from .data import batches, check_samples, check_seed
 from .ops import add_bias, argmax_rows, matmul, relu, softmax_ce, tanh
 from .optim import Optimizer, check_lr, sgd_step
 from .plugin import pluggable
 from .tape import backward, no_grad, tape_reset
-from .tensor import DEFAULT_DTYPE, Tensor, he_init, zero_grad
+from .tensor import DEFAULT_DTYPE, Tensor, float_dtype, he_init, zero_grad
 
 ACTIVATIONS = {"relu": relu, "tanh": tanh}
 
@@ -36,13 +36,19 @@ class MLP:
 
     def __init__(self, n_in, n_hidden, n_out, activation="relu", seed=0,
                  dtype=DEFAULT_DTYPE):
-        if activation not in ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, got "
-                f"{activation!r}")
+                f"MLP: activation must be one of the names "
+                f"{sorted(ACTIVATIONS)}, got {activation!r}")
+        check_seed("MLP", seed)
+        dtype = float_dtype("MLP", dtype)
         _check_width("n_in", n_in)
         _check_width("n_out", n_out)
         if isinstance(n_hidden, (list, tuple)):
+            if not n_hidden:
+                raise ValueError(
+                    "MLP: n_hidden is an empty list; give at least one "
+                    "hidden layer's width, like [16]")
             for n in n_hidden:
                 _check_width("n_hidden", n)
             hidden = list(n_hidden)
@@ -167,6 +173,7 @@ def train_step(model, X, y, lr):
     ``(1, 1)`` loss and the ``(B, n_out)`` logits, both from before the
     update.
     """
+    check_model("train_step", model)
     tape_reset()
     zero_grad(model.params)
     logits = model(X)
@@ -189,12 +196,13 @@ def train(model, X, y, lr=None, epochs=500, optimizer=None):
     diverged, and ``History.diverged_at`` says when.
     """
     epochs = _check_epochs("train", epochs)
+    check_model("train", model)
     if y is None or isinstance(y, Tensor):
         raise TypeError(
             f"train: y, the labels, must be a 1-D NumPy array of class "
             f"indices, like np.array([0, 1, 1, 0]); got "
             f"{'None' if y is None else 'a Tensor'}")
-    labels = np.asarray(y)
+    labels = check_samples("train", X, y)
     _check_inputs("train", X)
     if optimizer is None:
         lr = 0.5 if lr is None else check_lr("train", lr)
@@ -272,6 +280,11 @@ def train_on_batch(model, optimizer, X, y):
     ``optimizer.step()``. Returns the ``(1, 1)`` loss and the
     ``(B, n_out)`` logits, both from before the step.
     """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"train_on_batch(model, optimizer, X, y): optimizer must be an "
+            f"optimiser object such as SGD(model.params, lr=0.1), got "
+            f"{type(optimizer).__name__}")
     tape_reset()
     optimizer.zero_grad()
     logits = model(X)
@@ -303,6 +316,7 @@ def predict(model, X):
 
     Runs inside ``no_grad()``: nothing is recorded on the tape.
     """
+    check_model("predict", model)
     with no_grad():
         return argmax_rows(model(X))
 
@@ -313,6 +327,7 @@ def evaluate(model, X, y):
     Returns two floats, ``(loss, accuracy)``, accuracy the fraction of rows
     classified correctly; runs inside ``no_grad()``.
     """
+    check_model("evaluate", model)
     labels = np.asarray(y)
     with no_grad():
         logits = model(X)
@@ -332,6 +347,18 @@ def confusion_matrix(y_true, y_pred, n_classes):
         raise ValueError(
             f"confusion_matrix: y_true and y_pred must be 1-D and of one "
             f"length; got shapes {true.shape} and {pred.shape}")
+    n_classes = _check_whole("confusion_matrix", "n_classes", n_classes, 1,
+                             MAX_EPOCHS)
+    for name, labels in (("y_true", true), ("y_pred", pred)):
+        if labels.size and labels.dtype.kind not in "iu":
+            raise TypeError(
+                f"confusion_matrix: {name} must hold integer class indices, "
+                f"got dtype {labels.dtype}")
+        if labels.size and not (0 <= labels.min() and labels.max() < n_classes):
+            raise ValueError(
+                f"confusion_matrix: {name} must hold classes in [0, "
+                f"{n_classes}) for n_classes={n_classes}; got "
+                f"{labels[(labels < 0) | (labels >= n_classes)][:10].tolist()}")
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (true, pred), 1)
     return counts
@@ -387,6 +414,19 @@ def fit(model, optimizer, train_data, val_data, epochs, batch_size=64,
     :class:`FitHistory`.
     """
     epochs = _check_epochs("fit", epochs, least=1)
+    check_model("fit", model)
+    for name, pair in (("train_data", train_data), ("val_data", val_data)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(
+                f"fit(model, optimizer, train_data, val_data, epochs): "
+                f"{name} must be a pair (X, y), like (X_train, y_train); got "
+                f"{_what_pair(pair)}")
+    check_seed("fit", seed)
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"fit: progress must be a function that wraps the range of "
+            f"epochs, like tqdm, or None; got {type(progress).__name__} "
+            f"{progress!r}")
     if patience is not None:
         patience = _check_whole("fit", "patience", patience, 1, MAX_EPOCHS,
                                 " or None")
@@ -411,6 +451,26 @@ def fit(model, optimizer, train_data, val_data, epochs, batch_size=64,
     columns = np.array(record).T
     return FitHistory(*columns, best_epoch=best_epoch,
                       stopped_early=stopped_early)
+
+
+def check_model(caller, model):
+    """Refuse anything but a model (callable, with ``params``) where the
+    model belongs: the first argument of the training loops."""
+    if callable(model) and hasattr(model, "params"):
+        return
+    what = ("a Tensor: the model comes first"
+            if isinstance(model, Tensor) else type(model).__name__)
+    raise TypeError(
+        f"{caller}: model must be a network such as MLP(2, 8, 2), passed "
+        f"first, as in {caller}(model, X, y, ...); got {what}")
+
+
+def _what_pair(value):
+    if isinstance(value, Tensor):
+        return "a Tensor alone: pass X and y together, (X, y)"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return type(value).__name__
 
 
 def _check_optimizer(owner, model, optimizer):

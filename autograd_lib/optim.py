@@ -22,25 +22,22 @@ import reprlib
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, refuse_incomplete, zero_grad
+from .tensor import Tensor, check_flag, refuse_incomplete, zero_grad
 
 
 @pluggable
 def sgd_step(params, lr):
     """One step of gradient descent, of size ``lr``, on every parameter.
 
-    ``params`` is a list of Tensors, changed in place through their
-    ``data`` (so that each one's version counts the change). A parameter
+    ``params`` is a list of Tensors (or any iterable of them, read once),
+    changed in place through their ``data`` (so that each one's version
+    counts the change). A parameter
     whose ``grad`` is still ``None`` did not affect the loss; its gradient
     is zero, so it is left as it is. The gradients are left alone too:
     ``zero_grad`` clears them before the next backward.
     """
-    if isinstance(params, Tensor):
-        raise TypeError(
-            "sgd_step takes a list of parameters, got one Tensor; write "
-            "sgd_step([W], lr) or sgd_step(model.params, lr)")
+    params = check_params("sgd_step", params)
     check_lr("sgd_step", lr)
-    refuse_incomplete("sgd_step", *params)
     for p in params:
         if p.grad is not None:
             p.data -= lr * p.grad
@@ -56,7 +53,7 @@ class Optimizer:
 
     def __init__(self, params, lr):
         owner = type(self).__name__
-        self.params = _check_params(owner, params)
+        self.params = check_params(owner, params)
         self.lr = check_lr(owner, lr)
         self.state = [{} for _ in self.params]
 
@@ -106,18 +103,19 @@ class SGD(Optimizer):
     ``state[i]["momentum_buffer"]`` is ``buf``.
     """
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False,
+    def __init__(self, params, lr=None, momentum=0.0, nesterov=False,
                  weight_decay=0.0):
         super().__init__(params, lr)
         owner = type(self).__name__
         self.momentum = _check_momentum(owner, momentum)
         self.weight_decay = _check_non_negative(
             owner, "weight_decay", weight_decay)
+        nesterov = check_flag(owner, "nesterov", nesterov)
         if nesterov and momentum == 0:
             raise ValueError(
                 f"{owner}: nesterov=True needs momentum > 0; set one, e.g. "
                 f"momentum=0.9")
-        self.nesterov = bool(nesterov)
+        self.nesterov = nesterov
 
     def update(self, p, state):
         g = p.grad
@@ -246,11 +244,21 @@ def adamw_update(p, g, state, lr, betas, eps, weight_decay):
     adam_update(p, g, state, lr, betas, eps)
 
 
-def _check_params(owner, params):
-    if isinstance(params, Tensor):
+def check_params(owner, params):
+    """``params`` as a list of distinct Tensors that take a gradient.
+
+    Any iterable of Tensors is read once into a list (a generator would be
+    empty the second time). Refused, each naming ``owner`` and the fix: one
+    Tensor, a dict, a model, anything else that is not a collection of
+    Tensors, an empty one, a Tensor with ``requires_grad=False``, one listed
+    twice (it would move twice), and a gradient that a failed backward left
+    half done.
+    """
+    if isinstance(params, (Tensor, dict, str, np.ndarray)) or not _iterable(
+            params):
         raise TypeError(
-            f"{owner}: params must be a list of Tensors, got a single "
-            f"Tensor; wrap it in a list: {owner}([W], ...)")
+            f"{owner}: params must be a list of Tensors, like model.params "
+            f"or [W, b]; got {_what_params(params)}")
     params = list(params)
     if not params:
         raise ValueError(
@@ -259,8 +267,8 @@ def _check_params(owner, params):
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
             raise TypeError(
-                f"{owner}: params[{i}] is a {type(p).__name__}, not a "
-                f"Tensor")
+                f"{owner}: params[{i}] is {_what_params(p)}; params must "
+                f"hold only Tensors, like model.params")
         if not p.requires_grad:
             label = f" ({p.name!r})" if p.name else ""
             raise ValueError(
@@ -270,7 +278,30 @@ def _check_params(owner, params):
         raise ValueError(
             f"{owner}: params lists a Tensor more than once, so each step "
             f"would move it more than once; list each parameter once")
+    refuse_incomplete(owner, *params)
     return params
+
+
+def _iterable(value):
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _what_params(value):
+    if isinstance(value, Tensor):
+        return "one Tensor; put it in a list, [W]"
+    if isinstance(value, dict):
+        return "a dict; pass its tensors, list(d.values())"
+    if isinstance(value, np.ndarray):
+        return ("a NumPy array, which has no gradient; pass the Tensor whose "
+                ".data it is")
+    if hasattr(value, "params"):
+        return (f"a model ({type(value).__name__}); pass its parameters, "
+                f"model.params")
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 LARGEST_LR = float(np.finfo(np.float32).max)

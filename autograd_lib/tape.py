@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
+import weakref
 
 import numpy as np
 
@@ -53,9 +55,12 @@ class TapeEntry:
             perturbation.
         versions: each input's ``version`` when the op ran, so that backward
             can tell whether one was changed in place since.
+        out_version: the output's ``version`` when the op ran: an output
+            assigned since no longer matches what its readers saw.
     """
 
-    __slots__ = ("op", "inputs", "out", "saved", "kink", "versions")
+    __slots__ = ("op", "inputs", "out", "saved", "kink", "versions",
+                 "out_version")
 
     def __init__(self, op, inputs, out, saved=None, kink=None):
         self.op = op
@@ -64,6 +69,7 @@ class TapeEntry:
         self.saved = saved if saved is not None else {}
         self.kink = kink
         self.versions = tuple([t.version for t in self.inputs])
+        self.out_version = out.version
 
 
 class Tape:
@@ -77,8 +83,11 @@ class Tape:
     def __init__(self):
         self.entries = []
         self.walked = False
+        self.thread = threading.get_ident()
+        _live_tapes.add(self)
 
     def __enter__(self):
+        self.thread = threading.get_ident()
         _state.tapes.append(self)
         return self
 
@@ -147,6 +156,17 @@ class Tape:
         return f"<Tape: {len(self.entries)} entries, walked={self.walked}>"
 
 
+# Every tape that still exists, to say where a loss backward cannot find
+# came from (another thread, another Tape() block); weak, so a tape is freed
+# as soon as nothing else holds it.
+_live_tapes = weakref.WeakSet()
+
+TAPE_WARNING_ENTRIES = 10_000
+"""A tape this long without a backward is most likely forward passes made to
+look (an evaluation loop, a plot) that nothing will walk back: ``record``
+warns once when a tape reaches it."""
+
+
 class _ThreadState(threading.local):
     # Each thread starts with a tape of its own at the bottom of its stack.
     def __init__(self):
@@ -213,6 +233,21 @@ def record(op, inputs, out, saved=None, kink=None):
             f"{op}: the tape was already walked by backward(); call "
             f"tape_reset() before starting the next forward pass")
     tape.entries.append(TapeEntry(op, inputs, out, saved, kink))
+    warn_if_long(tape)
+
+
+def warn_if_long(tape):
+    """Warn, once, when ``tape`` reaches ``TAPE_WARNING_ENTRIES`` entries:
+    how much it holds, and the fixes."""
+    if len(tape.entries) != TAPE_WARNING_ENTRIES:
+        return
+    warnings.warn(
+        f"the tape holds {len(tape.entries):,} entries "
+        f"({tape.nbytes() / 2**20:,.0f} MB) recorded since the last "
+        f"tape_reset(), and it keeps growing: every op is recorded until a "
+        f"tape_reset(). Run forward passes made only to look (evaluation, "
+        f"plots) inside `with no_grad():`, and call tape_reset() before each "
+        f"training step's forward pass.", RuntimeWarning, stacklevel=5)
 
 
 def start_backward(loss):
@@ -240,14 +275,22 @@ def start_backward(loss):
             "the forward pass again.")
     made_here = {id(e.out) for e in tape.entries}
     if id(loss) not in made_here:
-        raise RuntimeError(
-            "the loss was not recorded on the current tape; was "
-            "tape_reset() called after the forward pass that produced it "
-            "(or was it computed inside no_grad())?")
+        raise RuntimeError(_not_on_this_tape(loss))
     if not loss.requires_grad:
         raise RuntimeError(
-            "the loss does not depend on any tensor with requires_grad=True")
+            "the loss does not depend on any tensor with requires_grad=True, "
+            "so there is no gradient to compute; make the parameters with "
+            "requires_grad=True")
     for e in tape.entries:
+        if e.out.version != e.out_version:
+            raise RuntimeError(
+                f"entry {tape.entries.index(e)} ({e.op}): its output "
+                f"{tensor_label(e.out)} was assigned after the op ran, so "
+                f"the tape no longer describes what was computed: the ops "
+                f"that read it saw the new values, backward would send the "
+                f"gradient through the old ones. To change an activation "
+                f"(dropout, a rescale), do it with an op that records itself, "
+                f"as chapter 2's dropout does.")
         for t, version in zip(e.inputs, e.versions):
             if t.incomplete_grad is not None:
                 refuse_incomplete("backward", t)
@@ -267,6 +310,36 @@ def start_backward(loss):
                     f"or run the forward pass again.")
     tape.walked = True
     return tape
+
+
+def _not_on_this_tape(loss):
+    # Why the loss is not on the current tape, found only when it is not:
+    # the loss keeps no link to its tape, so every live tape is searched.
+    if loss.is_leaf:
+        return (
+            "backward(loss) needs the output of an op, and this loss is a "
+            "tensor you made (a leaf): nothing was recorded that leads to "
+            "it. Compute the loss with the ops, e.g. softmax_ce(model(X), y).")
+    here = threading.get_ident()
+    for tape in list(_live_tapes):
+        if id(loss) in {id(e.out) for e in tape.entries}:
+            if tape.thread != here:
+                return (
+                    "the loss was recorded in another thread: every thread "
+                    "has a tape of its own, so call backward in the thread "
+                    "that ran the forward pass")
+            return (
+                "the loss was recorded on another tape, inside a with "
+                "Tape(): block (or outside the one running now): call "
+                "backward inside the block where the forward pass ran")
+    if not loss.requires_grad:
+        return ("the loss was computed inside no_grad(), which records "
+                "nothing; compute it outside the with no_grad(): block")
+    return (
+        "the loss was not recorded on the current tape: tape_reset() was "
+        "called after the forward pass that produced it (or it was made in "
+        "a thread that has ended). Call tape_reset() before the forward "
+        "pass, then backward(loss).")
 
 
 def _reads(tape, entry, t):

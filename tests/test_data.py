@@ -75,7 +75,7 @@ def test_a_linear_classifier_misclassifies_more_than_a_tenth_of_the_moons():
     (dict(n_samples=1), "n_samples must be an integer of at least 2"),
     (dict(n_samples=2.5), "n_samples must be an integer of at least 2"),
     (dict(noise=-0.1), "noise must be non-negative and finite"),
-    (dict(seed=None), "seed is None; give an integer seed"),
+    (dict(seed=None), "seed must be a whole number from 0 up, like seed=0, so that every run draws the same numbers; got None"),
 ])
 def test_two_moons_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):

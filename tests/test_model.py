@@ -149,10 +149,16 @@ def test_a_bad_learning_rate_is_refused_even_for_zero_epochs(lr):
 ])
 def test_inputs_that_do_not_fit_the_network_are_named_by_it(X, error, message):
     model = MLP(2, 8, 2)
-    for use in (model, model.hidden, lambda X: predict(model, X),
-                lambda X: train(model, X, np.zeros(4, int))):
+    for use in (model, model.hidden, lambda X: predict(model, X)):
         with pytest.raises(error, match=message):
             use(X)
+    if isinstance(X, Tensor):
+        with pytest.raises(error, match=message):
+            train(model, X, np.zeros(4, int))
+    else:
+        with pytest.raises(error, match=r"train: X must be a Tensor with one sample per row, got "
+                                        r"ndarray; wrap an array: Tensor\(array\)"):
+            train(model, X, np.zeros(4, int))
 
 
 def test_inputs_with_nan_are_named_not_reported_as_divergence():

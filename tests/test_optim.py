@@ -73,8 +73,8 @@ def test_sgd_step_learning_rate_must_be_positive_and_fit_float32(lr):
 
 def test_sgd_step_on_one_tensor_says_to_pass_a_list():
     W = Tensor(np.ones((1, 2)), requires_grad=True)
-    with pytest.raises(TypeError, match=r"sgd_step takes a list of parameters, got one Tensor; "
-                                        r"write sgd_step\(\[W\], lr\)"):
+    with pytest.raises(TypeError, match=r"sgd_step: params must be a list of Tensors.*got one "
+                                        r"Tensor; put it in a list, \[W\]"):
         sgd_step(W, 0.1)
 
 
@@ -310,13 +310,13 @@ def test_optimiser_fits_two_moons_in_300_full_batch_steps(optimizer_class, hyper
 # ---- bad arguments ----------------------------------------------------------------------------
 
 def test_a_single_tensor_instead_of_a_list_is_refused():
-    with pytest.raises(TypeError, match=r"got a single Tensor; wrap it in a list: Adam\(\[W\]"):
+    with pytest.raises(TypeError, match=r"Adam: params must be a list of Tensors.*got one Tensor; put it in a list, \[W\]"):
         Adam(Tensor(P0, requires_grad=True))
 
 
 @pytest.mark.parametrize("params, error, message", [
     ([], ValueError, "params is empty"),
-    ([P0], TypeError, r"params\[0\] is a ndarray, not a Tensor"),
+    ([P0], TypeError, r"params\[0\] is a NumPy array, which has no gradient; pass the Tensor"),
     ([Tensor(P0, name="W")], ValueError, r"params\[0\] \('W'\) has requires_grad=False"),
 ])
 def test_params_must_be_a_non_empty_list_of_tensors_with_requires_grad(params, error, message):

@@ -47,7 +47,7 @@ def test_data_that_floats_would_change_silently_is_refused(data, error, message)
 
 
 def test_integer_dtype_is_rejected():
-    with pytest.raises(TypeError, match="floating point"):
+    with pytest.raises(TypeError, match="dtype must be a floating-point type.*got int32"):
         Tensor([[1, 2]], dtype=np.int32)
 
 
