@@ -354,11 +354,12 @@ def confusion_matrix(y_true, y_pred, n_classes):
             raise TypeError(
                 f"confusion_matrix: {name} must hold integer class indices, "
                 f"got dtype {labels.dtype}")
-        if labels.size and not (0 <= labels.min() and labels.max() < n_classes):
+        outside = (labels < 0) | (labels >= n_classes)
+        if outside.any():
             raise ValueError(
                 f"confusion_matrix: {name} must hold classes in [0, "
                 f"{n_classes}) for n_classes={n_classes}; got "
-                f"{labels[(labels < 0) | (labels >= n_classes)][:10].tolist()}")
+                f"{labels[outside][:10].tolist()}")
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (true, pred), 1)
     return counts

@@ -44,7 +44,8 @@ class Tensor:
         if isinstance(data, Tensor):
             raise TypeError(
                 "Tensor(...) got a Tensor; use .data to copy its values")
-        dtype = float_dtype("Tensor", DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = float_dtype("Tensor",
+                            DEFAULT_DTYPE if dtype is None else dtype)
         _refuse_lossy(data)
         array = np.array(data, dtype=dtype, order="C")
         if array.ndim != 2:
@@ -54,7 +55,8 @@ class Tensor:
                 f"row.")
         self._data = array
         self._grad = None
-        self.requires_grad = check_flag("Tensor", "requires_grad", requires_grad)
+        self.requires_grad = check_flag("Tensor", "requires_grad",
+                                        requires_grad)
         self.name = _check_name(name)
         self.is_leaf = True
         self.version = 0
