@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book lite test lab workbook notebooks bench mutants lock clean
+.PHONY: book lite test unit lab workbook notebooks bench mutants lock clean
 
 # The caches and temporary files of the build and the tests stay in _build/.cache, which git
 # ignores: nothing is written to HOME or /tmp, and a HOME that cannot be written is no problem
@@ -104,6 +104,11 @@ test: book $(COLAB)/.installed $(BINDER)/.installed
 	mkdir -p $(CACHE)/tmp
 	$(IN_REPO) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+# The fast tier: the library's and the checks' tests, without the files marked slow (the built
+# book, the browsers, the other environments, whole notebooks); for a change to one VJP.
+unit: $(STAMP)
+	$(IN_REPO) $(BIN)/python -m pytest -n 2 -q -m "not slow" tests
 
 # Re-run every chapter and store its outputs (nbval compares later runs with them), then
 # make the workbook from the chapters again.

@@ -20,20 +20,25 @@ def browser():
 
 
 
-# The files that take longest (tens of seconds each: a JupyterLab, a browser, whole notebooks in
-# other environments), longest first. `make test` runs two workers that take whole files in the
-# order collected (--no-loadscope-reorder; by default pytest-xdist would hand out the files with
-# the most tests first, and JupyterLab's four long tests came last); handing these out first
-# lets the two finish together instead of one waiting for the other's last long file.
-LONGEST_FIRST = ["tests/test_lite_chapters.py", "tests/test_lite.py", "tests/test_lab.py", "tests/test_book.py", "tests/test_colab.py",
-                 "tests/test_colab_workbook.py", "tests/course/test_workbook_solved.py",
-                 "tests/course/test_workbook_untouched.py", "notebooks/05_xor.ipynb",
-                 "notebooks/06_optimisers.ipynb"]
+# The slow tier: each file that needs the built book, a browser, another environment or whole
+# notebooks says so itself, `pytestmark = pytest.mark.slow(seconds=...)`, with about how long it
+# takes. `make unit` leaves those out (-m "not slow"), and so does scripts/mutants.py. The
+# chapters that nbval runs are slow by nature; these two take longest.
+NOTEBOOK_SECONDS = {"notebooks/05_xor.ipynb": 60, "notebooks/06_optimisers.ipynb": 50}
 
 
 def pytest_collection_modifyitems(items):
-    def rank(item):
+    for item in items:
         path = item.nodeid.split("::")[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+        if path.endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow(seconds=NOTEBOOK_SECONDS.get(path, 20)))
+
+    # `make test` runs two workers that take whole files in the order collected
+    # (--no-loadscope-reorder; by default pytest-xdist hands out the files with the most tests
+    # first). Handing out the longest files first lets the two finish together instead of one
+    # waiting for the other's last long file.
+    def rank(item):
+        marker = item.get_closest_marker("slow")
+        return -marker.kwargs["seconds"] if marker else 0
 
     items.sort(key=rank)  # stable: within a file, and among the others, the order stays

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from .other_environments import BINDER, ROOT, python_of, python_says
+
+pytestmark = pytest.mark.slow(seconds=30)
 
 
 def test_pip_check_is_clean():

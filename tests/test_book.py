@@ -15,6 +15,8 @@ import autograd_lib
 from .browser import offline_page
 from .toc import toc_files
 
+pytestmark = pytest.mark.slow(seconds=90)
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"

@@ -12,7 +12,10 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import pytest
 import yaml
+
+pytestmark = pytest.mark.slow(seconds=30)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))

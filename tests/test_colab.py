@@ -18,6 +18,8 @@ import pytest
 from .other_environments import COLAB, ROOT, python_says, run_in
 from .course.running import errors
 
+pytestmark = pytest.mark.slow(seconds=90)
+
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 

@@ -11,6 +11,8 @@ from autograd_lib.course.workbook import task_cells
 from .course.running import errors, stand_in_note, text_of
 from .other_environments import COLAB, ROOT, run_in
 
+pytestmark = pytest.mark.slow(seconds=60)
+
 WORKBOOK = sorted((ROOT / "workbook").glob("[0-9][0-9]_*.ipynb"))
 
 

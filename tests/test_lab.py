@@ -27,6 +27,8 @@ import pytest
 
 from .browser import chromium_path, offline_page
 
+pytestmark = pytest.mark.slow(seconds=120)
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "05_xor.ipynb"
 OPTIMISER_CHAPTER = ROOT / "notebooks" / "06_optimisers.ipynb"

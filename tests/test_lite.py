@@ -28,6 +28,8 @@ from autograd_lib.course.checks import TASKS
 from .lite import (ROOT, SCREENSHOTS, SITE, Live, check_untouched_run, live_context, served,
                    text_of)
 
+pytestmark = pytest.mark.slow(seconds=150)
+
 SOURCES = tomllib.loads((ROOT / "book" / "lite" / "sources.toml").read_text(encoding="utf-8"))
 PYODIDE = SITE / "static" / "pyodide"
 OFFICIAL_LOCK = ROOT / "_build" / ".cache" / "lite" / f"pyodide-{SOURCES['pyodide']['version']}-npm" / "pyodide-lock.json"

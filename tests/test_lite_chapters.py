@@ -14,6 +14,8 @@ import pytest
 
 from .lite import Live, check_untouched_run, live_context, served
 
+pytestmark = pytest.mark.slow(seconds=300)
+
 
 @pytest.fixture(scope="module")
 def context(browser):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,13 @@ def generator_of(items):
     return (t for t in items)
 
 
+def matrix(rows):
+    """A np.matrix, without NumPy's warning that the class is on its way out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.matrix(rows)
+
+
 # Values a reader passes where a Tensor belongs.
 NOT_A_TENSOR = {
     "None": lambda: None,
@@ -176,7 +184,7 @@ CASES += [
             lambda: Tensor([[True, False]]).data,
             lambda d: np.testing.assert_array_equal(d, [[1.0, 0.0]])),
     correct("Tensor(data): a np.matrix becomes a plain array",
-            lambda: Tensor(np.matrix([[1.0, 2.0]])).data,
+            lambda: Tensor(matrix([[1.0, 2.0]])).data,
             lambda d: (type(d) is np.ndarray) or pytest.fail(type(d).__name__)),
     correct("Tensor(requires_grad=np.bool_(True)) is True",
             lambda: Tensor([[1.0]], requires_grad=np.bool_(True)).requires_grad,
@@ -204,7 +212,7 @@ def set_data(value):
 
 DATA_SETTER = {
     "a nested list": ([[1.0, 2.0, 3.0]], "numpy array"),
-    "a np.matrix": (np.matrix([[1.0, 2.0, 3.0]]), "matrix"),
+    "a np.matrix": (matrix([[1.0, 2.0, 3.0]]), "matrix"),
     "an integer array": (np.ones((2, 3), dtype=np.int64), "floating"),
     "an object array": (np.array([[1.0, None, 2.0]], dtype=object), "floating"),
     "a string array": (np.array([["a", "b", "c"]]), "floating"),
@@ -555,7 +563,6 @@ CASES += [
 
 def evaluation_without_no_grad(forwards):
     def run():
-        import warnings
         model, (X, _) = net(), xor()
         tape_reset()
         with warnings.catch_warnings(record=True) as caught:

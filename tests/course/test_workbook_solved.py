@@ -12,6 +12,8 @@ from autograd_lib.course.workbook import task_cells
 
 from .running import CHAPTERS, NOTEBOOKS, WORKBOOK, cell, errors, execute, text_of
 
+pytestmark = pytest.mark.slow(seconds=60)
+
 
 def solve(folder, name, answers=None):
     """Write the workbook chapter ``name`` into ``folder`` with each task's solution filled in

@@ -17,6 +17,8 @@ from autograd_lib.course.workbook import task_cells
 from ..other_environments import BINDER, run_in
 from .running import CHAPTERS, WORKBOOK, cell, errors, stand_in_note, text_of
 
+pytestmark = pytest.mark.slow(seconds=60)
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
