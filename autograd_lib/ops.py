@@ -2,8 +2,8 @@
 
 A VJP (vector-Jacobian product) takes ``dout = dL/d(out)`` and returns
 ``dL/d(input)`` for each input, as a tuple, without ever building the
-Jacobian. Each returns new arrays, never ``dout`` itself, since backward
-adds into them. Each forward records ``(op, inputs, out, saved)`` on the
+Jacobian. A rule may return ``dout`` itself: backward never changes an
+array a rule returned. Each forward records ``(op, inputs, out, saved)`` on the
 tape, and each VJP is registered in ``VJP_RULES`` under its op's name,
 where ``backward`` finds it.
 """
@@ -82,13 +82,10 @@ def add_bias_vjp(entry, dout):
     """VJP of ``out = a + bias`` (bias added to each row): ``(da, dbias)``.
 
     ``dout`` and ``da`` are ``(B, M)``; ``dbias`` has the bias's shape
-    ``(1, M)``: the forward copied one bias row into all B rows. ``da`` is
-    an array of its own, never ``dout`` itself.
+    ``(1, M)``: the forward copied one bias row into all B rows.
     """
     a, bias = entry.inputs
-    # A copy: backward may later add into a.grad in place, and that must not
-    # change out.grad, which is the same numbers.
-    da = dout.copy() if a.requires_grad else None
+    da = dout if a.requires_grad else None
     dbias = dout.sum(axis=0, keepdims=True) if bias.requires_grad else None
     return da, dbias
 

@@ -22,7 +22,7 @@ import reprlib
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, check_flag, refuse_incomplete, zero_grad
+from .tensor import Tensor, check_flag, zero_grad
 
 
 @pluggable
@@ -63,7 +63,6 @@ class Optimizer:
         Call it after ``backward``: changing a parameter between the forward
         pass and ``backward`` would make the tape refuse to walk back.
         """
-        refuse_incomplete(f"{type(self).__name__}.step", *self.params)
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self.update(p, state)
@@ -250,9 +249,8 @@ def check_params(owner, params):
     Any iterable of Tensors is read once into a list (a generator would be
     empty the second time). Refused, each naming ``owner`` and the fix: one
     Tensor, a dict, a model, anything else that is not a collection of
-    Tensors, an empty one, a Tensor with ``requires_grad=False``, one listed
-    twice (it would move twice), and a gradient that a failed backward left
-    half done.
+    Tensors, an empty one, a Tensor with ``requires_grad=False``, and one
+    listed twice (it would move twice).
     """
     if isinstance(params, (Tensor, dict, str, np.ndarray)) or not _iterable(
             params):
@@ -278,7 +276,6 @@ def check_params(owner, params):
         raise ValueError(
             f"{owner}: params lists a Tensor more than once, so each step "
             f"would move it more than once; list each parameter once")
-    refuse_incomplete(owner, *params)
     return params
 
 

@@ -4,7 +4,9 @@ Each op appends one :class:`~autograd_lib.tape.TapeEntry` holding its name,
 its inputs, its output and the state its VJP needs (softmax probabilities, a
 ReLU mask). ``backward(loss)`` seeds dL/dL = 1 and visits the entries from
 the last to the first; for each it looks up the op's VJP rule in
-``VJP_RULES`` and adds (+=) each input's share into its ``.grad``.
+``VJP_RULES`` and adds each input's share to that input's adjoint, in a dict
+of its own. Only when the whole walk has succeeded are the adjoints added
+into ``.grad``: a walk that stops halfway changes no gradient.
 
 Every thread has a tape of its own, so two threads can train two models at
 once. ``with Tape() as tape:`` records onto ``tape`` for the length of the
@@ -14,7 +16,6 @@ evaluation, which never call backward).
 
 from __future__ import annotations
 
-import functools
 import threading
 import warnings
 import weakref
@@ -22,7 +23,7 @@ import weakref
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, refuse_incomplete, tensor_label
+from .tensor import Tensor, tensor_label
 
 VJP_RULES = {}
 """``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one
@@ -251,7 +252,7 @@ def warn_if_long(tape):
 
 
 def start_backward(loss):
-    """Check that ``backward(loss)`` can run, mark the tape walked, return it.
+    """Check that ``backward(loss)`` can run, and return the current tape.
 
     Refused, each with the reason and the fix: a loss that is not a
     ``(1, 1)`` tensor on the current tape; a second walk of one tape; a
@@ -292,8 +293,6 @@ def start_backward(loss):
                 f"(dropout, a rescale), do it with an op that records itself, "
                 f"as chapter 2's dropout does.")
         for t, version in zip(e.inputs, e.versions):
-            if t.incomplete_grad is not None:
-                refuse_incomplete("backward", t)
             if t.requires_grad and not t.is_leaf and id(t) not in made_here:
                 raise RuntimeError(
                     f"{_reads(tape, e, t)} an op made on an older tape: a "
@@ -308,7 +307,6 @@ def start_backward(loss):
                     f"VJP would use the new values. Change tensors only "
                     f"after backward, e.g. call sgd_step after backward, "
                     f"or run the forward pass again.")
-    tape.walked = True
     return tape
 
 
@@ -413,52 +411,41 @@ def backward(loss):
 
     ``loss`` must be the ``(1, 1)`` output of an op on the current tape.
     Seeds dL/dL = 1, then walks the tape from the last entry to the first,
-    skipping entries whose output got no gradient (they do not lead to the
-    loss), and adds each input's gradient from ``apply_vjp`` into its
-    ``.grad``: the first contribution is stored, later ones are added, so a
-    tensor used twice gets both.
+    skipping entries whose output got no adjoint (they do not lead to the
+    loss), and sends each input its share from ``apply_vjp``; a tensor used
+    twice gets the sum of both. The adjoints go into ``.grad`` (added to a
+    gradient already there) only once the walk is done.
     """
     tape = start_backward(loss)
-    loss.grad = np.ones_like(loss.data)
+    adjoint = {loss: np.ones_like(loss.data)}  # dL/dL = 1
     for entry in reversed(tape.entries):
-        dout = entry.out.grad
+        dout = adjoint.get(entry.out)
         if dout is None:
             continue  # this output does not lead to the loss
         for t, g in zip(entry.inputs, apply_vjp(entry, dout)):
             if g is None or not t.requires_grad:
                 continue
-            # +=, not =: a tensor used by two ops receives both.
-            if t.grad is None:
-                t.grad = g
-            else:
-                t.grad += g
+            # A tensor used by two ops receives both. + makes a new array:
+            # no array a rule returned is ever changed.
+            adjoint[t] = adjoint[t] + g if t in adjoint else g
+    finish_backward(tape, adjoint)
 
 
-def _marks_an_unfinished_walk(backward):
-    """``backward``, and if it stops with an error (or an interrupt) after it
-    began adding gradients, every gradient on the tape is marked incomplete.
+def finish_backward(tape, adjoint):
+    """Add each adjoint into its tensor's ``.grad``, and mark ``tape`` walked.
 
-    Some ``+=`` ran and others did not, so each ``.grad`` may hold part of a
-    sum; the next backward or optimiser step refuses a marked gradient until
-    it is zeroed. A refusal before the walk (a second backward, say) leaves
-    the gradients of the earlier walk alone: they are whole.
+    ``adjoint`` maps each tensor to dL/d(tensor), an array of its shape.
+    A gradient already there (from an earlier backward, for accumulation)
+    is added to in place; otherwise the adjoint itself becomes ``.grad``.
     """
-    @functools.wraps(backward)
-    def guarded(loss):
-        tape = current_tape()
-        walked_before = tape.walked
-        try:
-            return backward(loss)
-        except BaseException:
-            if tape.walked and not walked_before:
-                for entry in tape.entries:
-                    for t in (*entry.inputs, entry.out):
-                        if t.grad is not None:
-                            t.incomplete_grad = t.grad
-            raise
-
-    guarded.library = backward.library
-    return guarded
-
-
-backward = _marks_an_unfinished_walk(backward)
+    given = set()
+    for t, g in adjoint.items():
+        if t.grad is not None:
+            t.grad += g
+        else:
+            # One rule may hand two inputs the same array (or dout itself);
+            # two leaves must not share one buffer, which the next backward
+            # adds into in place.
+            t.grad = g.copy() if t.is_leaf and id(g) in given else g
+            given.add(id(g))
+    tape.walked = True

@@ -32,13 +32,10 @@ class Tensor:
         version: how many times ``data`` has been assigned; the tape keeps
             it for every input, so that backward can refuse a tensor that
             was changed since an op read it.
-        incomplete_grad: the ``grad`` array a backward pass left half done
-            (it stopped with an error midway), else ``None``; backward and
-            the optimisers refuse it until the gradient is zeroed.
     """
 
     __slots__ = ("_data", "_grad", "requires_grad", "name", "is_leaf",
-                 "version", "incomplete_grad")
+                 "version")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
@@ -60,7 +57,6 @@ class Tensor:
         self.name = _check_name(name)
         self.is_leaf = True
         self.version = 0
-        self.incomplete_grad = None
 
     @classmethod
     def _from_op(cls, array, requires_grad):
@@ -73,7 +69,6 @@ class Tensor:
         t.name = None
         t.is_leaf = False
         t.version = 0
-        t.incomplete_grad = None
         return t
 
     @property
@@ -307,26 +302,6 @@ def tensor_label(t):
     """How error messages name a tensor: ``'W1' (2, 8)``, or ``of shape
     (4, 8)`` for one without a name."""
     return f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
-
-
-def refuse_incomplete(caller, *tensors):
-    """Raise if a ``grad`` is one a failed backward pass left half done.
-
-    A gradient zeroed in place, set to ``None`` or replaced since then is
-    whole again, and its mark is dropped.
-    """
-    for t in tensors:
-        g = t.incomplete_grad
-        if g is None:
-            continue
-        if g is t.grad and g.any():
-            raise RuntimeError(
-                f"{caller}: the gradient of the tensor {tensor_label(t)} is "
-                f"incomplete: the last backward() stopped with an error "
-                f"after adding only part of it. Call zero_grad on the "
-                f"parameters (or optimizer.zero_grad()), then run the "
-                f"forward pass and backward() again.")
-        t.incomplete_grad = None
 
 
 def tensors_in(caller, args):

@@ -238,7 +238,7 @@ class _Snapshot:
         if isinstance(value, Tensor):
             if id(value) not in self.tensors:
                 self.tensors[id(value)] = (value, _kept(value.data), _kept(value.grad),
-                                           value.version, value.incomplete_grad)
+                                           value.version)
         elif isinstance(value, (list, tuple, set)):
             for item in value:
                 self._add(item)
@@ -256,9 +256,9 @@ class _Snapshot:
         tape._state.tapes[-1] = self.tape
         del self.tape.entries[self.entries:]
         self.tape.walked = self.walked
-        for t, data, grad, version, incomplete in self.tensors.values():
+        for t, data, grad, version in self.tensors.values():
             t._data, t.grad = _put_back(data), _put_back(grad)
-            t.version, t.incomplete_grad = version, incomplete
+            t.version = version
         for d, items in self.dicts.values():
             d.clear()
             d.update({k: _put_back(v) for k, v in items.items()})
@@ -679,10 +679,15 @@ def _grads(build, backward_fn, case):
     with Tape():
         loss, tensors = build()
         _call(backward_fn, case, loss, raised=[
-            (_mentions("NoneType"), "an entry whose output got no gradient (out.grad is None) does not "
-             "lead to the loss, and your walk called its VJP anyway."),
-            (_mentions("already called on this tape"), "start_backward ran twice: it marks the tape "
-             "walked, so it belongs once, before the walk."),
+            (_kind(KeyError), "an entry whose output got no adjoint does not lead to the loss, and "
+             "your walk looked its adjoint up anyway: such an entry is skipped."),
+            (_mentions("NoneType"), "an entry whose output got no adjoint does not lead to the loss, "
+             "and your walk called its VJP anyway."),
+            (_mentions("name 'adjoint' is not defined"), "the given last line hands finish_backward "
+             "the dict named adjoint, from each tensor to its adjoint: your walk keeps its "
+             "adjoints there."),
+            (_mentions("already called on this tape"), "backward ran twice on one tape: "
+             "finish_backward marks the tape walked, so it belongs once, at the end."),
         ])
         return loss, {name: None if t.grad is None else t.grad.copy() for name, t in tensors.items()}
 
@@ -691,20 +696,17 @@ def _backward_variant(kind):
     # Known ways to get the walk wrong, to recognise them in a reader's result.
     def walk(loss):
         tp = tape.start_backward(loss)
-        if kind != "no seed":
-            loss.grad = np.ones_like(loss.data)
+        adjoint = {} if kind == "no seed" else {loss: np.ones_like(loss.data)}
         entries = tp.entries if kind == "forwards" else reversed(tp.entries)
         for entry in entries:
-            dout = entry.out.grad
+            dout = adjoint.get(entry.out)
             if dout is None:
                 continue
             for t, g in zip(entry.inputs, tape.apply_vjp(entry, dout)):
                 if g is None or (not t.requires_grad and kind != "constants too"):
                     continue
-                if t.grad is None or kind == "overwrite":
-                    t.grad = g.copy()
-                else:
-                    t.grad += g
+                adjoint[t] = adjoint[t] + g if t in adjoint and kind != "overwrite" else g
+        tape.finish_backward(tp, adjoint)
     return walk
 
 
@@ -925,7 +927,7 @@ def _check_vjp(op):
             case = (f"{c.name}: " + _shapes(**{n: a for n, a in zip(names, c.arrays)}, dout=dout)
                     + (f", labels {c.kwargs['y'].tolist()}" if "y" in c.kwargs else ""))
             saved_before = {k: v.copy() for k, v in entry.saved.items() if isinstance(v, np.ndarray)}
-            given = dout.copy()  # the reader's function may keep or change the one it is given
+            given = dout.copy()  # the reader's function may keep the one it is given, or change it
             grads = _call(fn, case, entry, given, raised=[
                 (_mentions("mismatch in its core dimension"),
                  "NumPy could not multiply these shapes: a transpose is missing or misplaced. "
@@ -952,11 +954,11 @@ def _check_vjp(op):
                 if np.shape(g) != shape:
                     raise Failed(case, f"d{name} has shape {np.shape(g)}; {name} has shape {shape}",
                                  _shape_hint(op, k, np.shape(g), shape, dout.shape))
-                if np.shares_memory(g, given):
-                    raise Failed(case, f"d{name} is dout itself (or a view of it)",
-                                 "the gradient shares dout's memory: backward keeps the first "
-                                 "gradient a tensor receives and adds later ones into it in place "
-                                 "(+=), which would silently change out.grad as well.")
+                if not np.array_equal(given, dout):
+                    raise Failed(case, "your function changed dout in place",
+                                 "dout belongs to backward: it is the output's adjoint, and it may "
+                                 "be another tensor's too. A rule computes new arrays from it (or "
+                                 "returns it as it is), and leaves its numbers alone.")
                 if not wanted:
                     continue
                 expected = (_numeric_vjp(op, c.arrays, k, dout, c.kwargs) if c.numeric
@@ -1697,8 +1699,8 @@ TASKS = {t.id: t for t in [
          "leads nowhere, a tensor shared by two ops", _check_backward),
     _vjp_task("3.1", "matmul", f"{_VJP_CASES}, non-square and square, an input without "
               "requires_grad, and x @ x through backward"),
-    _vjp_task("3.2", "add_bias", f"{_VJP_CASES} and batch 4, a fresh array (never dout "
-              "itself), and add_bias(tanh(x), x) through backward"),
+    _vjp_task("3.2", "add_bias", f"{_VJP_CASES} and batch 4, dout left as it was, and "
+              "add_bias(tanh(x), x) through backward"),
     _vjp_task("3.3", "relu", f"{_VJP_CASES} and 5 x 4, inputs exactly at 0 (slope 0 there), and "
               "add_bias(relu(x), x) through backward"),
     _vjp_task("3.4", "tanh", f"{_VJP_CASES} and 5 x 4, and add_bias(tanh(x), x) through backward"),
@@ -1753,10 +1755,11 @@ LADDERS = {
     "2.2": ("Walk the entries from the last to the first, carrying adjoints: the loss's is 1; each "
             "entry turns its output's adjoint into its inputs' with its VJP; a tensor used by two "
             "ops gets the sum of what both send.",
-            "Seed loss.grad with ones of shape (1, 1). For each entry, last first: its output's "
-            ".grad is dout (none: the entry does not lead to the loss); apply_vjp(entry, dout) gives "
-            "one gradient per input, or None; an input that requires a gradient keeps the first it "
-            "receives and adds the later ones."),
+            "The dict adjoint maps each tensor to its adjoint; seed it with the loss's, ones of "
+            "shape (1, 1). For each entry, last first: its output's adjoint is dout (none: the entry "
+            "does not lead to the loss); apply_vjp(entry, dout) gives one gradient per input, or "
+            "None; an input that requires a gradient keeps the first it receives, and a later one "
+            "is added to it into a new array, never in place."),
     "3.1": ("Each input's gradient has that input's shape: a is (B, N), b is (N, M), and dout is "
             "(B, M). From dout and the other input there is one product of each shape.",
             "out = a b, so dL/da_ik = sum_j dout_ij b_kj and dL/db_kj = sum_i a_ik dout_ij: as "
@@ -1765,7 +1768,7 @@ LADDERS = {
             "requires_grad False gets None."),
     "3.2": ("out = a + bias adds the one bias row to each of the B rows. Moving an entry of a moves "
             "one entry of out; moving an entry of the bias moves a whole column of out.",
-            "So da is dout itself, as a new array, (B, M), and dbias gathers one contribution per "
+            "So da is dout itself, (B, M), and dbias gathers one contribution per "
             "row: dout summed over the batch axis, kept as a row, (1, M)."),
     "3.3": ("relu passes its input through where it is positive and gives 0 elsewhere, so its slope "
             "is 1 or 0, entry by entry (0 at exactly 0, the course's convention). The forward "

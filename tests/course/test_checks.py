@@ -125,13 +125,21 @@ def test_bias_gradient_as_a_mean():
     assert "Case: width 1" in text and "your dbias is the MEAN of dout's rows" in text
 
 
-def planted_bias_alias(entry, dout):
-    return dout, dout.sum(axis=0, keepdims=True)
+def planted_bias_in_place(entry, dout):
+    dbias = dout.sum(axis=0, keepdims=True)
+    dout *= 1.0  # harmless numbers, but written into backward's own array
+    dout[0, 0] += 1.0
+    return dout, dbias
 
 
-def test_add_bias_returning_dout_itself():
-    _, text = failure("3.2", planted_bias_alias)
-    assert "da is dout itself (or a view of it)" in text and "the gradient shares dout's memory" in text
+def test_a_rule_that_changes_dout_in_place_is_named():
+    _, text = failure("3.2", planted_bias_in_place)
+    assert "your function changed dout in place" in text and "dout belongs to backward" in text
+
+
+def test_add_bias_may_return_dout_itself():
+    verdict = run_check("3.2", lambda entry, dout: (dout, dout.sum(axis=0, keepdims=True)))
+    assert verdict.passed, str(verdict)
 
 
 def planted_relu_of_the_gradient(entry, dout):
