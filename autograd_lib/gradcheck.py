@@ -20,7 +20,8 @@ import numpy as np
 
 from .plugin import pluggable
 from .tape import backward, current_tape, tape_reset
-from .tensor import Tensor, float_dtype, tensors_in
+from .guards import float_dtype, tensors_in
+from .tensor import Tensor
 
 
 @dataclass

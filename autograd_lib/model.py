@@ -16,10 +16,11 @@ import numpy as np
 
 from .data import batches, check_samples, check_seed
 from .ops import add_bias, argmax_rows, matmul, relu, softmax_ce, tanh
-from .optim import Optimizer, check_lr, sgd_step
+from .guards import check_lr, float_dtype
+from .optim import Optimizer, sgd_step
 from .plugin import pluggable
 from .tape import backward, no_grad, tape_reset
-from .tensor import DEFAULT_DTYPE, Tensor, float_dtype, he_init, zero_grad
+from .tensor import DEFAULT_DTYPE, Tensor, he_init, zero_grad
 
 ACTIVATIONS = {"relu": relu, "tanh": tanh}
 

@@ -12,29 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .guards import check_add_bias, check_labels, check_matmul, check_tensor
 from .tape import LIBRARY_RULES, VJP_RULES, record
 from .tensor import Tensor
-
-
-def _not_a_tensor(op, name, t):
-    return TypeError(
-        f"{op}: {name} must be a Tensor, got {type(t).__name__}; wrap it "
-        f"with Tensor(...)")
 
 
 # ---- matmul: (B, N) @ (N, M) -> (B, M) --------------------------------------
 
 def matmul(a, b):
     """``a @ b``: ``(B, N) @ (N, M) -> (B, M)``. VJP: :func:`matmul_vjp`."""
-    if not isinstance(a, Tensor):
-        raise _not_a_tensor("matmul", "a", a)
-    if not isinstance(b, Tensor):
-        raise _not_a_tensor("matmul", "b", b)
-    if a.data.shape[1] != b.data.shape[0]:
-        raise ValueError(
-            f"matmul: inner dimensions differ: a is {a.shape}, b is "
-            f"{b.shape}; a's columns ({a.shape[1]}) must equal b's rows "
-            f"({b.shape[0]})")
+    check_matmul(a, b)
     out = Tensor._from_op(a.data @ b.data, a.requires_grad or b.requires_grad)
     record("matmul", (a, b), out)
     return out
@@ -64,14 +51,7 @@ def add_bias(a, bias):
 
     The result is ``(B, M)``. Its VJP is :func:`add_bias_vjp`.
     """
-    if not isinstance(a, Tensor):
-        raise _not_a_tensor("add_bias", "a", a)
-    if not isinstance(bias, Tensor):
-        raise _not_a_tensor("add_bias", "bias", bias)
-    if bias.data.shape[0] != 1 or bias.data.shape[1] != a.data.shape[1]:
-        raise ValueError(
-            f"add_bias: bias must have shape (1, {a.shape[1]}) to match a "
-            f"{a.shape}; got bias {bias.shape}")
+    check_add_bias(a, bias)
     requires_grad = a.requires_grad or bias.requires_grad
     out = Tensor._from_op(a.data + bias.data, requires_grad)
     record("add_bias", (a, bias), out)
@@ -103,8 +83,7 @@ def relu(x):
     valid subgradient, and the convention of the C library this course
     follows).
     """
-    if not isinstance(x, Tensor):
-        raise _not_a_tensor("relu", "x", x)
+    check_tensor("relu", "x", x)
     mask = x.data > 0
     out = Tensor._from_op(np.maximum(x.data, 0), x.requires_grad)
     record("relu", (x,), out, saved={"mask": mask}, kink=mask)
@@ -131,8 +110,7 @@ def tanh(x):
 
     Its VJP, :func:`tanh_vjp`, needs only the output, so nothing is saved.
     """
-    if not isinstance(x, Tensor):
-        raise _not_a_tensor("tanh", "x", x)
+    check_tensor("tanh", "x", x)
     out = Tensor._from_op(np.tanh(x.data), x.requires_grad)
     record("tanh", (x,), out)
     return out
@@ -165,9 +143,8 @@ def softmax_ce(z, y):
     overflows however large the logits are. Saves the probabilities ``p``
     and the labels for its VJP, :func:`softmax_ce_vjp`.
     """
-    if not isinstance(z, Tensor):
-        raise _not_a_tensor("softmax_ce", "z", z)
-    labels = _check_labels(y, z.data.shape)
+    check_tensor("softmax_ce", "z", z)
+    labels = check_labels(y, z.data.shape)
     zd = z.data
     batch = zd.shape[0]
     shifted = zd - zd.max(axis=1, keepdims=True)
@@ -205,41 +182,6 @@ VJP_RULES["softmax_ce"] = softmax_ce_vjp
 # The rules above are the library's own; apply_vjp checks what any other
 # rule returns before backward adds it in.
 LIBRARY_RULES.update(VJP_RULES)
-
-
-def _check_labels(y, logits_shape):
-    batch, classes = logits_shape
-    if y is None or isinstance(y, Tensor):
-        raise TypeError(
-            f"softmax_ce: labels must be a 1-D NumPy array of {batch} class "
-            f"indices, like np.array([0, 1, 1, 0]); got "
-            f"{'None' if y is None else 'a Tensor'}. Labels are not "
-            f"differentiated, so they stay a plain array.")
-    labels = np.asarray(y)
-    if labels.ndim != 1 or labels.shape[0] != batch:
-        raise ValueError(
-            f"softmax_ce: labels must be a 1-D array of {batch} class "
-            f"indices (one per row of the logits {logits_shape}); got shape "
-            f"{labels.shape}")
-    if batch == 0:
-        raise ValueError(
-            "softmax_ce: the batch is empty; the mean loss of no rows is "
-            "undefined")
-    if labels.dtype.kind not in "iu":
-        raise TypeError(
-            f"softmax_ce: labels must be integers, got dtype {labels.dtype}")
-    # Python's min and max on a list beat two NumPy reductions for the
-    # batches of this course.
-    values = labels.tolist()
-    if min(values) < 0 or max(values) >= classes:
-        bad = labels[(labels < 0) | (labels >= classes)]
-        raise ValueError(
-            f"softmax_ce: labels must be in [0, {classes}) for {classes} "
-            f"classes; got {bad.tolist()}")
-    # A copy, in int64 on every platform: the tape keeps it for backward, so a
-    # later y[:] = ... cannot change this batch's gradient, and the tape's size
-    # is the same in the browser (Pyodide's default integer is 32-bit).
-    return labels.astype(np.int64)
 
 
 def argmax_rows(t):

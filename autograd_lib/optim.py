@@ -16,13 +16,12 @@ float32 and round as PyTorch's do.
 
 from __future__ import annotations
 
-import math
-import reprlib
-
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, check_flag, zero_grad
+from .guards import (check_betas, check_flag, check_lr, check_momentum,
+                     check_non_negative, check_params)
+from .tensor import zero_grad
 
 
 @pluggable
@@ -106,8 +105,8 @@ class SGD(Optimizer):
                  weight_decay=0.0):
         super().__init__(params, lr)
         owner = type(self).__name__
-        self.momentum = _check_momentum(owner, momentum)
-        self.weight_decay = _check_non_negative(
+        self.momentum = check_momentum(owner, momentum)
+        self.weight_decay = check_non_negative(
             owner, "weight_decay", weight_decay)
         nesterov = check_flag(owner, "nesterov", nesterov)
         if nesterov and momentum == 0:
@@ -171,9 +170,9 @@ class Adam(Optimizer):
                  weight_decay=0.0):
         super().__init__(params, lr)
         owner = type(self).__name__
-        self.betas = _check_betas(owner, betas)
-        self.eps = _check_non_negative(owner, "eps", eps)
-        self.weight_decay = _check_non_negative(
+        self.betas = check_betas(owner, betas)
+        self.eps = check_non_negative(owner, "eps", eps)
+        self.weight_decay = check_non_negative(
             owner, "weight_decay", weight_decay)
 
     def update(self, p, state):
@@ -243,124 +242,3 @@ def adamw_update(p, g, state, lr, betas, eps, weight_decay):
     adam_update(p, g, state, lr, betas, eps)
 
 
-def check_params(owner, params):
-    """``params`` as a list of distinct Tensors that take a gradient.
-
-    Any iterable of Tensors is read once into a list (a generator would be
-    empty the second time). Refused, each naming ``owner`` and the fix: one
-    Tensor, a dict, a model, anything else that is not a collection of
-    Tensors, an empty one, a Tensor with ``requires_grad=False``, and one
-    listed twice (it would move twice).
-    """
-    if isinstance(params, (Tensor, dict, str, np.ndarray)) or not _iterable(
-            params):
-        raise TypeError(
-            f"{owner}: params must be a list of Tensors, like model.params "
-            f"or [W, b]; got {_what_params(params)}")
-    params = list(params)
-    if not params:
-        raise ValueError(
-            f"{owner}: params is empty; pass the tensors to train, e.g. "
-            f"model.params")
-    for i, p in enumerate(params):
-        if not isinstance(p, Tensor):
-            raise TypeError(
-                f"{owner}: params[{i}] is {_what_params(p)}; params must "
-                f"hold only Tensors, like model.params")
-        if not p.requires_grad:
-            label = f" ({p.name!r})" if p.name else ""
-            raise ValueError(
-                f"{owner}: params[{i}]{label} has requires_grad=False, so "
-                f"it never gets a gradient; make it with requires_grad=True")
-    if len({id(p) for p in params}) < len(params):
-        raise ValueError(
-            f"{owner}: params lists a Tensor more than once, so each step "
-            f"would move it more than once; list each parameter once")
-    return params
-
-
-def _iterable(value):
-    try:
-        iter(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _what_params(value):
-    if isinstance(value, Tensor):
-        return "one Tensor; put it in a list, [W]"
-    if isinstance(value, dict):
-        return "a dict; pass its tensors, list(d.values())"
-    if isinstance(value, np.ndarray):
-        return ("a NumPy array, which has no gradient; pass the Tensor whose "
-                ".data it is")
-    if hasattr(value, "params"):
-        return (f"a model ({type(value).__name__}); pass its parameters, "
-                f"model.params")
-    return "None" if value is None else f"a {type(value).__name__}"
-
-
-LARGEST_LR = float(np.finfo(np.float32).max)
-"""A learning rate above this is infinite in float32: every step of a
-float32 parameter would write inf or NaN."""
-
-
-def check_lr(owner, lr):
-    """Return ``lr`` if it is a learning rate a float32 step can use.
-
-    Refused, naming ``owner``: anything but a number (a string, None, an
-    array, True), and a number that is not positive or that float32 cannot
-    hold (NaN, inf, 1e300).
-    """
-    if not _is_number(lr):
-        raise TypeError(
-            f"{owner}: lr, the learning rate, must be a number, got "
-            f"{_what(lr)}; e.g. lr=0.1")
-    if not 0 < lr <= LARGEST_LR:
-        raise ValueError(
-            f"{owner}: lr, the learning rate, must be a positive number "
-            f"float32 can hold (at most {LARGEST_LR:.3g}), got {lr}; try "
-            f"0.1 for SGD, 1e-3 for Adam")
-    return lr
-
-
-def _is_number(value):
-    # bool is an int to Python, but lr=True is a slip, not a learning rate.
-    return (isinstance(value, (float, int, np.floating, np.integer))
-            and not isinstance(value, bool))
-
-
-def _what(value):
-    return f"{type(value).__name__} {reprlib.repr(value)}"
-
-
-def _check_non_negative(owner, name, value):
-    if not _is_number(value):
-        raise TypeError(
-            f"{owner}: {name} must be a number, got {_what(value)}")
-    if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(
-            f"{owner}: {name} must be non-negative and finite, got "
-            f"{value}; 0 turns it off")
-    return value
-
-
-def _check_momentum(owner, momentum):
-    if not _is_number(momentum):
-        raise TypeError(
-            f"{owner}: momentum must be a number, got {_what(momentum)}")
-    if not 0 <= momentum < 1:
-        raise ValueError(
-            f"{owner}: momentum must be in [0, 1), got {momentum}; 0.9 is "
-            f"the usual choice, 0 turns it off")
-    return momentum
-
-
-def _check_betas(owner, betas):
-    if (np.ndim(betas) != 1 or len(betas) != 2
-            or not all(_is_number(b) and 0 <= b < 1 for b in betas)):
-        raise ValueError(
-            f"{owner}: betas must be two numbers in [0, 1), got {betas}; "
-            f"the usual ones are (0.9, 0.999)")
-    return tuple(betas)

@@ -17,13 +17,13 @@ evaluation, which never call backward).
 from __future__ import annotations
 
 import threading
-import warnings
 import weakref
 
 import numpy as np
 
 from .plugin import pluggable
-from .tensor import Tensor, tensor_label
+from .guards import (check_backward, check_rule_output, refuse_walked,
+                     warn_if_long)
 
 VJP_RULES = {}
 """``{op name: vjp}``, one rule per op; ``vjp(entry, dout)`` returns one
@@ -85,7 +85,7 @@ class Tape:
         self.entries = []
         self.walked = False
         self.thread = threading.get_ident()
-        _live_tapes.add(self)
+        live_tapes.add(self)
 
     def __enter__(self):
         self.thread = threading.get_ident()
@@ -160,12 +160,7 @@ class Tape:
 # Every tape that still exists, to say where a loss backward cannot find
 # came from (another thread, another Tape() block); weak, so a tape is freed
 # as soon as nothing else holds it.
-_live_tapes = weakref.WeakSet()
-
-TAPE_WARNING_ENTRIES = 10_000
-"""A tape this long without a backward is most likely forward passes made to
-look (an evaluation loop, a plot) that nothing will walk back: ``record``
-warns once when a tape reaches it."""
+live_tapes = weakref.WeakSet()
 
 
 class _ThreadState(threading.local):
@@ -229,123 +224,20 @@ def record(op, inputs, out, saved=None, kink=None):
         out.requires_grad = False
         return
     tape = current_tape()
-    if tape.walked:
-        raise RuntimeError(
-            f"{op}: the tape was already walked by backward(); call "
-            f"tape_reset() before starting the next forward pass")
+    refuse_walked(op, tape)
     tape.entries.append(TapeEntry(op, inputs, out, saved, kink))
     warn_if_long(tape)
-
-
-def warn_if_long(tape):
-    """Warn, once, when ``tape`` reaches ``TAPE_WARNING_ENTRIES`` entries:
-    how much it holds, and the fixes."""
-    if len(tape.entries) != TAPE_WARNING_ENTRIES:
-        return
-    warnings.warn(
-        f"the tape holds {len(tape.entries):,} entries "
-        f"({tape.nbytes() / 2**20:,.0f} MB) recorded since the last "
-        f"tape_reset(), and it keeps growing: every op is recorded until a "
-        f"tape_reset(). Run forward passes made only to look (evaluation, "
-        f"plots) inside `with no_grad():`, and call tape_reset() before each "
-        f"training step's forward pass.", RuntimeWarning, stacklevel=5)
 
 
 def start_backward(loss):
     """Check that ``backward(loss)`` can run, and return the current tape.
 
-    Refused, each with the reason and the fix: a loss that is not a
-    ``(1, 1)`` tensor on the current tape; a second walk of one tape; a
-    graph that uses a tensor made on an older tape (a ``tape_reset()`` in
-    the middle of the forward pass), or a tensor changed in place since an
-    op recorded it.
+    The checks are :func:`~autograd_lib.guards.check_backward`'s, each
+    refusal with its reason and fix.
     """
-    if not isinstance(loss, Tensor):
-        raise TypeError(
-            f"backward expects a Tensor, got {type(loss).__name__}")
-    if loss.shape != (1, 1):
-        raise ValueError(
-            f"backward needs a scalar (1, 1) loss; got shape {loss.shape}. "
-            f"Reduce it to one number first (softmax_ce returns the mean "
-            f"loss).")
     tape = current_tape()
-    if tape.walked:
-        raise RuntimeError(
-            "backward was already called on this tape; a second walk would "
-            "add every gradient a second time. Call tape_reset() and run "
-            "the forward pass again.")
-    made_here = {id(e.out) for e in tape.entries}
-    if id(loss) not in made_here:
-        raise RuntimeError(_not_on_this_tape(loss))
-    if not loss.requires_grad:
-        raise RuntimeError(
-            "the loss does not depend on any tensor with requires_grad=True, "
-            "so there is no gradient to compute; make the parameters with "
-            "requires_grad=True")
-    for e in tape.entries:
-        if e.out.version != e.out_version:
-            raise RuntimeError(
-                f"entry {tape.entries.index(e)} ({e.op}): its output "
-                f"{tensor_label(e.out)} was assigned after the op ran, so "
-                f"the tape no longer describes what was computed: the ops "
-                f"that read it saw the new values, backward would send the "
-                f"gradient through the old ones. To change an activation "
-                f"(dropout, a rescale), do it with an op that records itself, "
-                f"as chapter 2's dropout does.")
-        for t, version in zip(e.inputs, e.versions):
-            if t.requires_grad and not t.is_leaf and id(t) not in made_here:
-                raise RuntimeError(
-                    f"{_reads(tape, e, t)} an op made on an older tape: a "
-                    f"tape_reset() ran in the middle of this forward pass, "
-                    f"and the gradients of everything before it would be "
-                    f"lost. Call tape_reset() once, then run the whole "
-                    f"forward pass.")
-            if t.version != version:
-                raise RuntimeError(
-                    f"{_reads(tape, e, t)} was changed in place after the op "
-                    f"ran (version {version} then, {t.version} now), so its "
-                    f"VJP would use the new values. Change tensors only "
-                    f"after backward, e.g. call sgd_step after backward, "
-                    f"or run the forward pass again.")
+    check_backward(loss, tape)
     return tape
-
-
-def _not_on_this_tape(loss):
-    # Why the loss is not on the current tape, found only when it is not:
-    # the loss keeps no link to its tape, so every live tape is searched.
-    if loss.is_leaf:
-        return (
-            "backward(loss) needs the output of an op, and this loss is a "
-            "tensor you made (a leaf): nothing was recorded that leads to "
-            "it. Compute the loss with the ops, e.g. softmax_ce(model(X), y).")
-    here = threading.get_ident()
-    for tape in list(_live_tapes):
-        if id(loss) in {id(e.out) for e in tape.entries}:
-            if tape.thread != here:
-                return (
-                    "the loss was recorded in another thread: every thread "
-                    "has a tape of its own, so call backward in the thread "
-                    "that ran the forward pass")
-            return (
-                "the loss was recorded on another tape, inside a with "
-                "Tape(): block (or outside the one running now): call "
-                "backward inside the block where the forward pass ran")
-    if not loss.requires_grad:
-        return ("the loss was computed inside no_grad(), which records "
-                "nothing; compute it outside the with no_grad(): block")
-    return (
-        "the loss was not recorded on the current tape: tape_reset() was "
-        "called after the forward pass that produced it (or it was made in "
-        "a thread that has ended). Call tape_reset() before the forward "
-        "pass, then backward(loss).")
-
-
-def _reads(tape, entry, t):
-    # Only for an error message: formatting it, or even counting entries and
-    # inputs with enumerate, on every check costs microseconds each step.
-    # Neither class defines ==, so index() finds these very objects.
-    i, k = tape.entries.index(entry), entry.inputs.index(t)
-    return f"entry {i} ({entry.op}) reads input {k} {tensor_label(t)}, which"
 
 
 def apply_vjp(entry, dout):
@@ -362,47 +254,9 @@ def apply_vjp(entry, dout):
             f"no VJP rule for op {entry.op!r}: register one with "
             f"VJP_RULES[{entry.op!r}] = ...")
     grads = rule(entry, dout)
-    if LIBRARY_RULES.get(entry.op) is rule:
-        return grads
-    inputs = entry.inputs
-    n = len(inputs)
-    if not isinstance(grads, (tuple, list)) or len(grads) != n:
-        got = (f"a {type(grads).__name__} of length {len(grads)}"
-               if isinstance(grads, (tuple, list)) else _describe(grads))
-        raise TypeError(
-            f"the VJP rule for {entry.op} ({_rule_name(rule)}) must return a "
-            f"tuple with one gradient per input ({n}), like (dx,) or "
-            f"(da, db); it returned {got}")
-    for t, g in zip(inputs, grads):
-        if g is not None and (not isinstance(g, np.ndarray)
-                              or g.shape != t.shape):
-            k = _position(inputs, grads, t, g)
-            raise ValueError(
-                f"the VJP rule for {entry.op} ({_rule_name(rule)}) returned "
-                f"{_describe(g)} for input {k}, which has shape {t.shape}; "
-                f"a gradient is an array of its input's shape")
+    if LIBRARY_RULES.get(entry.op) is not rule:
+        check_rule_output(entry, rule, grads)
     return grads
-
-
-def _position(inputs, grads, t, g):
-    # Which input, counted only for an error message, as in _reads: the
-    # first place where these very objects meet (index() would compare
-    # arrays with ==).
-    return next(k for k, pair in enumerate(zip(inputs, grads))
-                if pair[0] is t and pair[1] is g)
-
-
-def _rule_name(rule):
-    # Only for an error message, like _reads: repr(rule) on every entry
-    # would cost more than the check itself.
-    name = getattr(rule, "__name__", None)
-    return repr(rule) if name is None else name
-
-
-def _describe(value):
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__}"
 
 
 @pluggable

@@ -316,7 +316,7 @@ def test_a_single_tensor_instead_of_a_list_is_refused():
 
 @pytest.mark.parametrize("params, error, message", [
     ([], ValueError, "params is empty"),
-    ([P0], TypeError, r"params\[0\] is a NumPy array, which has no gradient; pass the Tensor"),
+    ([P0], TypeError, r"params\[0\] is a NumPy array, which has no gradient: pass the Tensor"),
     ([Tensor(P0, name="W")], ValueError, r"params\[0\] \('W'\) has requires_grad=False"),
 ])
 def test_params_must_be_a_non_empty_list_of_tensors_with_requires_grad(params, error, message):

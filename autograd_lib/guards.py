@@ -1,0 +1,585 @@
+"""The guards: every check the library makes of what it is given, by name.
+
+The modules that hold the ideas (tensor, tape, ops, optim) call these in one
+line each, so that what a chapter shows of a Tensor, of ``record``, of
+``backward`` or of an op is the idea, and each refusal is written once, here.
+A refusal names the function that was called, the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import reprlib
+import threading
+import warnings
+
+import numpy as np
+
+# The module, not the name: tensor.py imports this one first, and Tensor is
+# looked up only when a check runs.
+from . import tensor as _tensor
+
+# ---- naming what was passed -------------------------------------------------
+
+
+def describe(value):
+    """``an array of shape (2, 3)``, or ``a list``: for messages."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def quoted(value):
+    """``str '0.1'``: a value's type and a short repr, for messages."""
+    return f"{type(value).__name__} {reprlib.repr(value)}"
+
+
+def tensor_label(t):
+    """How error messages name a tensor: ``'W1' (2, 8)``, or ``of shape
+    (4, 8)`` for one without a name."""
+    return f"'{t.name}' {t.shape}" if t.name else f"of shape {t.shape}"
+
+
+def what(value):
+    """What a message says of a value passed where Tensors belong."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return ("a NumPy array, which has no gradient: pass the Tensor "
+                "whose .data it is")
+    if hasattr(value, "params"):
+        return (f"a model ({type(value).__name__}): pass its parameters, "
+                f"model.params")
+    if isinstance(value, dict):
+        return "a dict: pass its tensors, list(d.values())"
+    if hasattr(value, "__next__"):
+        return (f"a {type(value).__name__}, which can be read only once: "
+                f"pass a list, list(...)")
+    return f"a {type(value).__name__}"
+
+
+# ---- tensors ----------------------------------------------------------------
+
+def tensor_data(data, dtype):
+    """``data`` as a fresh C-ordered 2-D array of ``dtype``, for ``Tensor()``.
+
+    Refused with what to pass instead: a Tensor, a dtype that is not
+    floating point, data that conversion would change without a word (see
+    :func:`refuse_lossy`), and data that is not 2-D.
+    """
+    if isinstance(data, _tensor.Tensor):
+        raise TypeError(
+            "Tensor(...) got a Tensor; use .data to copy its values")
+    dtype = float_dtype("Tensor", dtype)
+    refuse_lossy(data)
+    array = np.array(data, dtype=dtype, order="C")
+    if array.ndim != 2:
+        raise ValueError(
+            f"Tensor data must be 2-D (rows, cols); got shape "
+            f"{array.shape}. Reshape it, e.g. x.reshape(1, -1) for one "
+            f"row.")
+    return array
+
+
+def float_dtype(owner, dtype):
+    """``dtype`` as a NumPy floating-point dtype, or a clear refusal."""
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        found = None
+    if found is None or not np.issubdtype(found, np.floating):
+        raise TypeError(
+            f"{owner}: dtype must be a floating-point type, like np.float32 "
+            f"(the default) or np.float64; got "
+            f"{getattr(dtype, '__name__', repr(dtype))}")
+    return found
+
+
+def refuse_lossy(data):
+    """Refuse data that conversion to floats would change without a word:
+    a mask dropped, an imaginary part dropped, dates counted in days, None or
+    text turned into numbers, rows of different lengths."""
+    if isinstance(data, np.ma.MaskedArray):
+        raise TypeError(
+            "Tensor data is a masked array; a Tensor has no mask, so the "
+            "hidden values would be used as if they were data. Fill them "
+            "(data.filled(0.0)) or drop those rows first.")
+    try:
+        kind = np.asarray(data).dtype.kind
+    except ValueError:
+        raise ValueError(
+            "Tensor data rows must all have the same length; this data is "
+            "ragged. Make every row as long as the others.") from None
+    if kind == "c":
+        raise TypeError(
+            "Tensor data is complex; its imaginary part would be dropped. "
+            "Pass data.real, data.imag or abs(data), whichever you mean.")
+    if kind in "mM":
+        raise TypeError(
+            "Tensor data holds dates or times (datetime64 or timedelta64); "
+            "as floats they would be counts of days or seconds without a "
+            "word. Convert them to the numbers you mean first.")
+    if kind in "OUSV":
+        raise TypeError(
+            "Tensor data must be numbers; this data holds Python objects or "
+            "text (None, say, for a missing value). Replace them with "
+            "numbers, or drop those rows.")
+
+
+def check_flag(owner, name, value):
+    """``value`` as a bool, if it is one: ``"False"`` or ``None`` is not."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{owner}: {name} must be True or False, got "
+            f"{type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_name(name):
+    """A tensor's name: a string, or None."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(
+            f"Tensor: name must be a string, like name=\"W1\", or None; got "
+            f"{type(name).__name__} {name!r}")
+    return name
+
+
+def check_data(array):
+    """What ``t.data = array`` accepts: what ``Tensor(...)`` would make.
+
+    A plain 2-D NumPy array of floats; anything else is refused with what
+    to pass instead, rather than failing in some later op.
+    """
+    if isinstance(array, _tensor.Tensor):
+        raise TypeError(
+            "Tensor data must be a NumPy array, got a Tensor; assign its "
+            "values, t.data = other.data.copy()")
+    if isinstance(array, (np.ma.MaskedArray, np.matrix)):
+        masked = isinstance(array, np.ma.MaskedArray)
+        raise TypeError(
+            f"Tensor data must be a plain NumPy array, got a "
+            f"{'masked' if masked else 'matrix'} array, whose "
+            f"{'mask' if masked else 'matrix'} rules the ops do not follow; "
+            f"pass np.asarray(...)"
+            f"{' after filling the mask' if masked else ''}")
+    if not isinstance(array, np.ndarray) or array.ndim != 2:
+        raise ValueError(
+            f"Tensor data must be a 2-D NumPy array; got {describe(array)}")
+    if array.dtype.kind != "f":  # np.issubdtype: the same answer, 30x slower
+        raise TypeError(
+            f"Tensor data must be floating point, got dtype {array.dtype}; "
+            f"convert it, e.g. array.astype(np.float32)")
+    return array
+
+
+def check_grad(t, array):
+    """What ``t.grad = array`` accepts: an array of floats of t's shape,
+    returned in t's dtype. ``0`` or a scalar is refused: ``None`` clears a
+    gradient, and ``zero_grad`` zeroes one."""
+    if isinstance(array, _tensor.Tensor):
+        raise TypeError(
+            "a grad is a NumPy array, got a Tensor; assign its .data")
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"the grad of the tensor {tensor_label(t)} must be None or an "
+            f"array of its shape {t.shape}; got {type(array).__name__} "
+            f"{array!r}. To clear a gradient: t.grad = None or zero_grad(t)")
+    if array.shape != t.shape:
+        raise ValueError(
+            f"the grad of the tensor {tensor_label(t)} must have its shape "
+            f"{t.shape}; got an array of shape {array.shape}, which would be "
+            f"broadcast into the wrong entries")
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"the grad of the tensor {tensor_label(t)} must be floating "
+            f"point, got dtype {array.dtype}")
+    return array.astype(t.dtype)
+
+
+def check_init_args(t, fan_in, rng):
+    """Refuse what :func:`~autograd_lib.he_init` cannot fill right: not a
+    Tensor, a ``fan_in`` that is not a whole number from 1 up (NaN would fill
+    the weights with NaN), or a seed or the global random state in place of
+    a ``numpy.random.Generator``."""
+    if not isinstance(t, _tensor.Tensor):
+        raise TypeError(
+            f"he_init fills a Tensor in place, got {what(t)}")
+    if (not isinstance(fan_in, numbers.Integral) or isinstance(fan_in, bool)
+            or fan_in < 1):
+        raise ValueError(
+            f"he_init: fan_in, the number of inputs each unit adds up, must "
+            f"be a whole number of at least 1, like W.rows; got {fan_in!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"he_init needs a numpy.random.Generator, got "
+            f"{type(rng).__name__}; use numpy.random.default_rng(seed)")
+
+
+def tensors_in(caller, args):
+    """The Tensors in ``args``, each a Tensor or a list or tuple of them.
+
+    Anything else is refused with what to pass instead: ``caller`` names the
+    function in the message.
+    """
+    found = []
+    for arg in args:
+        for t in arg if isinstance(arg, (list, tuple)) else (arg,):
+            if not isinstance(t, _tensor.Tensor):
+                raise TypeError(
+                    f"{caller} takes Tensors or lists of them, like "
+                    f"{caller}(W, b) or {caller}(model.params); got "
+                    f"{what(t)}")
+            found.append(t)
+    return found
+
+
+# ---- the tape ---------------------------------------------------------------
+
+TAPE_WARNING_ENTRIES = 10_000
+"""A tape this long without a backward is most likely forward passes made to
+look (an evaluation loop, a plot) that nothing will walk back: ``record``
+warns once when a tape reaches it."""
+
+
+def refuse_walked(op, tape):
+    """Refuse to record ``op`` onto a tape that backward has walked."""
+    if tape.walked:
+        raise RuntimeError(
+            f"{op}: the tape was already walked by backward(); call "
+            f"tape_reset() before starting the next forward pass")
+
+
+def warn_if_long(tape):
+    """Warn, once, when ``tape`` reaches ``TAPE_WARNING_ENTRIES`` entries:
+    how much it holds, and the fixes."""
+    if len(tape.entries) != TAPE_WARNING_ENTRIES:
+        return
+    warnings.warn(
+        f"the tape holds {len(tape.entries):,} entries "
+        f"({tape.nbytes() / 2**20:,.0f} MB) recorded since the last "
+        f"tape_reset(), and it keeps growing: every op is recorded until a "
+        f"tape_reset(). Run forward passes made only to look (evaluation, "
+        f"plots) inside `with no_grad():`, and call tape_reset() before each "
+        f"training step's forward pass.", RuntimeWarning, stacklevel=5)
+
+
+def check_backward(loss, tape):
+    """Refuse a ``backward(loss)`` on ``tape`` that cannot be right.
+
+    Refused, each with the reason and the fix: a loss that is not a
+    ``(1, 1)`` tensor recorded on ``tape`` (and why not: a leaf, another
+    thread, another ``Tape()`` block, ``no_grad()``, a ``tape_reset()``); a
+    loss that needs no gradient; a second walk of one tape; an op's output
+    assigned after the op ran; a graph that uses a tensor made on an older
+    tape (a ``tape_reset()`` in the middle of the forward pass), or a tensor
+    changed in place since an op recorded it.
+    """
+    if not isinstance(loss, _tensor.Tensor):
+        raise TypeError(
+            f"backward expects a Tensor, got {type(loss).__name__}")
+    if loss.shape != (1, 1):
+        raise ValueError(
+            f"backward needs a scalar (1, 1) loss; got shape {loss.shape}. "
+            f"Reduce it to one number first (softmax_ce returns the mean "
+            f"loss).")
+    if tape.walked:
+        raise RuntimeError(
+            "backward was already called on this tape; a second walk would "
+            "add every gradient a second time. Call tape_reset() and run "
+            "the forward pass again.")
+    made_here = {id(e.out) for e in tape.entries}
+    if id(loss) not in made_here:
+        raise RuntimeError(_not_on_this_tape(loss))
+    if not loss.requires_grad:
+        raise RuntimeError(
+            "the loss does not depend on any tensor with requires_grad=True, "
+            "so there is no gradient to compute; make the parameters with "
+            "requires_grad=True")
+    for e in tape.entries:
+        if e.out.version != e.out_version:
+            raise RuntimeError(
+                f"entry {tape.entries.index(e)} ({e.op}): its output "
+                f"{tensor_label(e.out)} was assigned after the op ran, so "
+                f"the tape no longer describes what was computed: the ops "
+                f"that read it saw the new values, backward would send the "
+                f"gradient through the old ones. To change an activation "
+                f"(dropout, a rescale), do it with an op that records itself, "
+                f"as chapter 2's dropout does.")
+        for t, version in zip(e.inputs, e.versions):
+            if t.requires_grad and not t.is_leaf and id(t) not in made_here:
+                raise RuntimeError(
+                    f"{_reads(tape, e, t)} an op made on an older tape: a "
+                    f"tape_reset() ran in the middle of this forward pass, "
+                    f"and the gradients of everything before it would be "
+                    f"lost. Call tape_reset() once, then run the whole "
+                    f"forward pass.")
+            if t.version != version:
+                raise RuntimeError(
+                    f"{_reads(tape, e, t)} was changed in place after the op "
+                    f"ran (version {version} then, {t.version} now), so its "
+                    f"VJP would use the new values. Change tensors only "
+                    f"after backward, e.g. call sgd_step after backward, "
+                    f"or run the forward pass again.")
+
+
+def _not_on_this_tape(loss):
+    # Why the loss is not on the current tape, found only when it is not:
+    # the loss keeps no link to its tape, so every live tape is searched.
+    if loss.is_leaf:
+        return (
+            "backward(loss) needs the output of an op, and this loss is a "
+            "tensor you made (a leaf): nothing was recorded that leads to "
+            "it. Compute the loss with the ops, e.g. softmax_ce(model(X), y).")
+    from .tape import live_tapes  # tape.py imports this module first
+
+    here = threading.get_ident()
+    for tape in list(live_tapes):
+        if id(loss) in {id(e.out) for e in tape.entries}:
+            if tape.thread != here:
+                return (
+                    "the loss was recorded in another thread: every thread "
+                    "has a tape of its own, so call backward in the thread "
+                    "that ran the forward pass")
+            return (
+                "the loss was recorded on another tape, inside a with "
+                "Tape(): block (or outside the one running now): call "
+                "backward inside the block where the forward pass ran")
+    if not loss.requires_grad:
+        return ("the loss was computed inside no_grad(), which records "
+                "nothing; compute it outside the with no_grad(): block")
+    return (
+        "the loss was not recorded on the current tape: tape_reset() was "
+        "called after the forward pass that produced it (or it was made in "
+        "a thread that has ended). Call tape_reset() before the forward "
+        "pass, then backward(loss).")
+
+
+def _reads(tape, entry, t):
+    # Only for an error message: formatting it, or even counting entries and
+    # inputs with enumerate, on every check costs microseconds each step.
+    # Neither class defines ==, so index() finds these very objects.
+    i, k = tape.entries.index(entry), entry.inputs.index(t)
+    return f"entry {i} ({entry.op}) reads input {k} {tensor_label(t)}, which"
+
+
+def check_rule_output(entry, rule, grads):
+    """Refuse what a VJP rule (a reader's, say) returned, unless it is one
+    gradient (or ``None``) per input, each an array of its input's shape:
+    a wrong rule is named here rather than failing somewhere later."""
+    inputs = entry.inputs
+    n = len(inputs)
+    if not isinstance(grads, (tuple, list)) or len(grads) != n:
+        got = (f"a {type(grads).__name__} of length {len(grads)}"
+               if isinstance(grads, (tuple, list)) else describe(grads))
+        raise TypeError(
+            f"the VJP rule for {entry.op} ({_rule_name(rule)}) must return a "
+            f"tuple with one gradient per input ({n}), like (dx,) or "
+            f"(da, db); it returned {got}")
+    for t, g in zip(inputs, grads):
+        if g is not None and (not isinstance(g, np.ndarray)
+                              or g.shape != t.shape):
+            k = _position(inputs, grads, t, g)
+            raise ValueError(
+                f"the VJP rule for {entry.op} ({_rule_name(rule)}) returned "
+                f"{describe(g)} for input {k}, which has shape {t.shape}; "
+                f"a gradient is an array of its input's shape")
+
+
+def _position(inputs, grads, t, g):
+    # Which input, counted only for an error message, as in _reads: the
+    # first place where these very objects meet (index() would compare
+    # arrays with ==).
+    return next(k for k, pair in enumerate(zip(inputs, grads))
+                if pair[0] is t and pair[1] is g)
+
+
+def _rule_name(rule):
+    # Only for an error message, like _reads: repr(rule) on every entry
+    # would cost more than the check itself.
+    name = getattr(rule, "__name__", None)
+    return repr(rule) if name is None else name
+
+
+# ---- the ops ----------------------------------------------------------------
+
+def check_tensor(op, name, t):
+    """Refuse an input of ``op`` that is not a Tensor."""
+    if not isinstance(t, _tensor.Tensor):
+        raise TypeError(
+            f"{op}: {name} must be a Tensor, got {type(t).__name__}; wrap it "
+            f"with Tensor(...)")
+
+
+def check_matmul(a, b):
+    """Tensors ``a`` ``(B, N)`` and ``b`` ``(N, M)``, inner sizes equal."""
+    check_tensor("matmul", "a", a)
+    check_tensor("matmul", "b", b)
+    if a.data.shape[1] != b.data.shape[0]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: a is {a.shape}, b is "
+            f"{b.shape}; a's columns ({a.shape[1]}) must equal b's rows "
+            f"({b.shape[0]})")
+
+
+def check_add_bias(a, bias):
+    """Tensors ``a`` ``(B, M)`` and a ``bias`` row ``(1, M)``."""
+    check_tensor("add_bias", "a", a)
+    check_tensor("add_bias", "bias", bias)
+    if bias.data.shape[0] != 1 or bias.data.shape[1] != a.data.shape[1]:
+        raise ValueError(
+            f"add_bias: bias must have shape (1, {a.shape[1]}) to match a "
+            f"{a.shape}; got bias {bias.shape}")
+
+
+def check_labels(y, logits_shape):
+    """``y`` as an int64 copy of ``B`` class indices in ``[0, C)`` for
+    logits of shape ``(B, C)``, or a refusal that says what labels are."""
+    batch, classes = logits_shape
+    if y is None or isinstance(y, _tensor.Tensor):
+        raise TypeError(
+            f"softmax_ce: labels must be a 1-D NumPy array of {batch} class "
+            f"indices, like np.array([0, 1, 1, 0]); got "
+            f"{'None' if y is None else 'a Tensor'}. Labels are not "
+            f"differentiated, so they stay a plain array.")
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.shape[0] != batch:
+        raise ValueError(
+            f"softmax_ce: labels must be a 1-D array of {batch} class "
+            f"indices (one per row of the logits {logits_shape}); got shape "
+            f"{labels.shape}")
+    if batch == 0:
+        raise ValueError(
+            "softmax_ce: the batch is empty; the mean loss of no rows is "
+            "undefined")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"softmax_ce: labels must be integers, got dtype {labels.dtype}")
+    # Python's min and max on a list beat two NumPy reductions for the
+    # batches of this course.
+    values = labels.tolist()
+    if min(values) < 0 or max(values) >= classes:
+        bad = labels[(labels < 0) | (labels >= classes)]
+        raise ValueError(
+            f"softmax_ce: labels must be in [0, {classes}) for {classes} "
+            f"classes; got {bad.tolist()}")
+    # A copy, in int64 on every platform: the tape keeps it for backward, so a
+    # later y[:] = ... cannot change this batch's gradient, and the tape's size
+    # is the same in the browser (Pyodide's default integer is 32-bit).
+    return labels.astype(np.int64)
+
+
+# ---- the optimisers ---------------------------------------------------------
+
+def check_params(owner, params):
+    """``params`` as a list of distinct Tensors that take a gradient.
+
+    Any iterable of Tensors is read once into a list (a generator would be
+    empty the second time). Refused, each naming ``owner`` and the fix: one
+    Tensor, a dict, a model, anything else that is not a collection of
+    Tensors, an empty one, a Tensor with ``requires_grad=False``, and one
+    listed twice (it would move twice).
+    """
+    if (isinstance(params, (_tensor.Tensor, dict, str, np.ndarray))
+            or not _iterable(params)):
+        raise TypeError(
+            f"{owner}: params must be a list of Tensors, like model.params "
+            f"or [W, b]; got {_what_params(params)}")
+    params = list(params)
+    if not params:
+        raise ValueError(
+            f"{owner}: params is empty; pass the tensors to train, e.g. "
+            f"model.params")
+    for i, p in enumerate(params):
+        if not isinstance(p, _tensor.Tensor):
+            raise TypeError(
+                f"{owner}: params[{i}] is {_what_params(p)}; params must "
+                f"hold only Tensors, like model.params")
+        if not p.requires_grad:
+            label = f" ({p.name!r})" if p.name else ""
+            raise ValueError(
+                f"{owner}: params[{i}]{label} has requires_grad=False, so "
+                f"it never gets a gradient; make it with requires_grad=True")
+    if len({id(p) for p in params}) < len(params):
+        raise ValueError(
+            f"{owner}: params lists a Tensor more than once, so each step "
+            f"would move it more than once; list each parameter once")
+    return params
+
+
+def _iterable(value):
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _what_params(value):
+    if isinstance(value, _tensor.Tensor):
+        return "one Tensor; put it in a list, [W]"
+    return what(value)
+
+
+LARGEST_LR = float(np.finfo(np.float32).max)
+"""A learning rate above this is infinite in float32: every step of a
+float32 parameter would write inf or NaN."""
+
+
+def check_lr(owner, lr):
+    """Return ``lr`` if it is a learning rate a float32 step can use.
+
+    Refused, naming ``owner``: anything but a number (a string, None, an
+    array, True), and a number that is not positive or that float32 cannot
+    hold (NaN, inf, 1e300).
+    """
+    if not is_number(lr):
+        raise TypeError(
+            f"{owner}: lr, the learning rate, must be a number, got "
+            f"{quoted(lr)}; e.g. lr=0.1")
+    if not 0 < lr <= LARGEST_LR:
+        raise ValueError(
+            f"{owner}: lr, the learning rate, must be a positive number "
+            f"float32 can hold (at most {LARGEST_LR:.3g}), got {lr}; try "
+            f"0.1 for SGD, 1e-3 for Adam")
+    return lr
+
+
+def is_number(value):
+    """A real number, but not a bool: lr=True is a slip, not a rate."""
+    return (isinstance(value, (float, int, np.floating, np.integer))
+            and not isinstance(value, bool))
+
+
+def check_non_negative(owner, name, value):
+    """``value`` if it is a finite number from 0 up (0 turns it off)."""
+    if not is_number(value):
+        raise TypeError(
+            f"{owner}: {name} must be a number, got {quoted(value)}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(
+            f"{owner}: {name} must be non-negative and finite, got "
+            f"{value}; 0 turns it off")
+    return value
+
+
+def check_momentum(owner, momentum):
+    """``momentum`` if it is a number in [0, 1)."""
+    if not is_number(momentum):
+        raise TypeError(
+            f"{owner}: momentum must be a number, got {quoted(momentum)}")
+    if not 0 <= momentum < 1:
+        raise ValueError(
+            f"{owner}: momentum must be in [0, 1), got {momentum}; 0.9 is "
+            f"the usual choice, 0 turns it off")
+    return momentum
+
+
+def check_betas(owner, betas):
+    """``betas`` as a tuple of two numbers in [0, 1)."""
+    if (np.ndim(betas) != 1 or len(betas) != 2
+            or not all(is_number(b) and 0 <= b < 1 for b in betas)):
+        raise ValueError(
+            f"{owner}: betas must be two numbers in [0, 1), got {betas}; "
+            f"the usual ones are (0.9, 0.999)")
+    return tuple(betas)
