@@ -522,8 +522,8 @@ def _what_params(value):
 
 
 LARGEST_LR = float(np.finfo(np.float32).max)
-"""A learning rate above this is infinite in float32: every step of a
-float32 parameter would write inf or NaN."""
+"""The largest learning rate float32 holds; with a larger one, every step of
+a float32 parameter would write inf or NaN."""
 
 
 def check_lr(owner, lr):
