@@ -14,7 +14,8 @@ from .gradcheck import GradCheckReport, gradient_check, numeric_gradient
 from .model import (MLP, FitHistory, History, confusion_matrix, evaluate, fit,
                     predict, train, train_epoch, train_on_batch, train_step)
 from .ops import (add_bias, add_bias_vjp, argmax_rows, matmul, matmul_vjp,
-                  relu, relu_vjp, softmax_ce, softmax_ce_vjp, tanh, tanh_vjp)
+                  relu, relu_vjp, sigmoid, sigmoid_vjp, softmax_ce,
+                  softmax_ce_vjp, tanh, tanh_vjp)
 from .optim import (SGD, Adam, AdamW, Optimizer, adam_update, adamw_update,
                     momentum_update, sgd_step)
 from .tape import (VJP_RULES, Tape, backward, current_tape, no_grad, record,
@@ -27,8 +28,9 @@ __all__ = [
     "Tensor", "he_init", "zero_grad",
     "Tape", "current_tape", "tape_reset", "record", "backward", "no_grad",
     "VJP_RULES",
-    "matmul", "add_bias", "relu", "tanh", "softmax_ce", "argmax_rows",
-    "matmul_vjp", "add_bias_vjp", "relu_vjp", "tanh_vjp", "softmax_ce_vjp",
+    "matmul", "add_bias", "relu", "tanh", "sigmoid", "softmax_ce",
+    "argmax_rows", "matmul_vjp", "add_bias_vjp", "relu_vjp", "tanh_vjp",
+    "sigmoid_vjp", "softmax_ce_vjp",
     "numeric_gradient", "gradient_check", "GradCheckReport",
     "sgd_step", "MLP", "History", "train", "train_step", "xor_data",
     "Optimizer", "SGD", "Adam", "AdamW",

@@ -130,6 +130,37 @@ def tanh_vjp(entry, dout):
 VJP_RULES["tanh"] = tanh_vjp
 
 
+# ---- sigmoid: elementwise, smooth, into (0, 1) ----------------------------
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))`` elementwise: ``(B, M) -> (B, M)``.
+
+    Its VJP, :func:`sigmoid_vjp`, needs only the output, so nothing is
+    saved.
+    """
+    check_tensor("sigmoid", "x", x)
+    # exp of -|x| only, so that no exponent overflows: for x < 0 the
+    # sigmoid is exp(x) / (1 + exp(x)), the same number.
+    e = np.exp(-np.abs(x.data))
+    y = np.where(x.data >= 0, 1, e) / (1 + e)
+    out = Tensor._from_op(y.astype(x.dtype, copy=False), x.requires_grad)
+    record("sigmoid", (x,), out)
+    return out
+
+
+def sigmoid_vjp(entry, dout):
+    """VJP of ``y = sigmoid(x)``: returns ``(dx,)``, ``dx`` of x's shape.
+
+    ``dout`` and ``dx`` are ``(B, M)``. Like tanh's, the sigmoid's slope
+    is written with its output: ``y (1 - y)``, ``y = entry.out.data``.
+    """
+    y = entry.out.data
+    return (dout * y * (1 - y),)
+
+
+VJP_RULES["sigmoid"] = sigmoid_vjp
+
+
 # ---- softmax_ce: softmax and cross-entropy, (B, C) -> (1, 1) mean loss ------
 
 def softmax_ce(z, y):

@@ -60,7 +60,7 @@ class Mutant:
 M = Mutant  # M(name, file, snippet, its replacement, what the bug does)
 MUTANTS = [
     # ---- tensor.py
-    M("tensor-keeps-callers-array", "autograd_lib/tensor.py",
+    M("tensor-keeps-callers-array", "autograd_lib/guards.py",
       "array = np.array(data, dtype=", "array = np.asarray(data, dtype=",
       "Tensor(array) keeps the caller's array instead of copying it"),
     M("assignment-not-versioned", "autograd_lib/tensor.py",
@@ -79,21 +79,21 @@ MUTANTS = [
     M("no-grad-forgets-outer", "autograd_lib/tape.py",
       "_state.grad_enabled = self._before", "_state.grad_enabled = True",
       "leaving an inner no_grad() turns recording back on inside an outer one"),
-    M("records-onto-walked-tape", "autograd_lib/tape.py",
+    M("records-onto-walked-tape", "autograd_lib/guards.py",
       "    if tape.walked:\n        raise RuntimeError(\n            f\"{op}: the tape",
       "    if False:\n        raise RuntimeError(\n            f\"{op}: the tape",
       "ops record onto a tape that backward already walked"),
-    M("second-backward-allowed", "autograd_lib/tape.py",
+    M("second-backward-allowed", "autograd_lib/guards.py",
       "    if tape.walked:\n        raise RuntimeError(\n            \"backward was already called",
       "    if False:\n        raise RuntimeError(\n            \"backward was already called",
       "a second backward on one tape adds every gradient again"),
-    M("loss-from-another-tape", "autograd_lib/tape.py",
+    M("loss-from-another-tape", "autograd_lib/guards.py",
       "if id(loss) not in made_here:", "if False:",
       "backward accepts a loss that the current tape did not record"),
-    M("older-tape-input-allowed", "autograd_lib/tape.py",
+    M("older-tape-input-allowed", "autograd_lib/guards.py",
       "if t.requires_grad and not t.is_leaf and id(t) not in made_here:", "if False:",
       "backward accepts a graph cut by a tape_reset() in the middle of the forward pass"),
-    M("version-guard-off", "autograd_lib/tape.py",
+    M("version-guard-off", "autograd_lib/guards.py",
       "if t.version != version:", "if False:",
       "backward accepts an input changed in place since its op ran"),
     M("seed-not-one", "autograd_lib/tape.py",
@@ -108,20 +108,20 @@ MUTANTS = [
     M("leaves-share-a-buffer", "autograd_lib/tape.py",
       "t.grad = g.copy() if t.is_leaf and id(g) in given else g", "t.grad = g",
       "two leaves handed one array by a rule share one .grad buffer"),
-    M("assigned-output-allowed", "autograd_lib/tape.py",
+    M("assigned-output-allowed", "autograd_lib/guards.py",
       "if e.out.version != e.out_version:", "if False:",
       "backward accepts an op's output assigned after the op ran (dropout by hand)"),
-    M("vjp-tuple-unchecked", "autograd_lib/tape.py",
+    M("vjp-tuple-unchecked", "autograd_lib/guards.py",
       "if not isinstance(grads, (tuple, list)) or", "if",
       "apply_vjp does not check that a rule returns a tuple"),
-    M("vjp-count-unchecked", "autograd_lib/tape.py",
+    M("vjp-count-unchecked", "autograd_lib/guards.py",
       "or len(grads) != n", "or False",
       "apply_vjp does not check that a rule returns one gradient per input"),
-    M("vjp-shape-unchecked", "autograd_lib/tape.py",
+    M("vjp-shape-unchecked", "autograd_lib/guards.py",
       "or g.shape != t.shape", "or False",
       "apply_vjp does not check each gradient's shape"),
     M("every-rule-trusted", "autograd_lib/tape.py",
-      "if LIBRARY_RULES.get(entry.op) is rule:", "if True:",
+      "if LIBRARY_RULES.get(entry.op) is not rule:", "if False:",
       "apply_vjp trusts a reader's rule as it trusts the library's own"),
     # ---- ops.py
     M("matmul-da-untransposed", "autograd_lib/ops.py",
@@ -160,7 +160,7 @@ MUTANTS = [
     M("softmax-vjp-no-mean", "autograd_lib/ops.py",
       "dz *= dout[0, 0] / dz.shape[0]", "dz *= dout[0, 0]",
       "softmax_ce's VJP forgets the 1 / B of the mean"),
-    M("labels-may-equal-classes", "autograd_lib/ops.py",
+    M("labels-may-equal-classes", "autograd_lib/guards.py",
       "max(values) >= classes", "max(values) > classes",
       "softmax_ce accepts the label C for C classes"),
     # ---- gradcheck.py
@@ -201,7 +201,7 @@ MUTANTS = [
       "            p.data = data\n", "",
       "the check leaves its float64 copies in the parameters"),
     # ---- optim.py
-    M("bool-is-a-learning-rate", "autograd_lib/optim.py",
+    M("bool-is-a-learning-rate", "autograd_lib/guards.py",
       "and not isinstance(value, bool))", ")",
       "lr=True is taken as a learning rate of 1"),
     M("sgd-climbs", "autograd_lib/optim.py",
@@ -210,19 +210,19 @@ MUTANTS = [
     M("sgd-new-array", "autograd_lib/optim.py",
       "p.data -= lr * p.grad\n", "p.data = p.data - lr * p.grad\n",
       "sgd_step replaces each parameter's array instead of updating it in place"),
-    M("sgd-accepts-zero-lr", "autograd_lib/optim.py",
+    M("sgd-accepts-zero-lr", "autograd_lib/guards.py",
       "if not 0 < lr <= LARGEST_LR:", "if lr < 0:",
       "sgd_step and the optimisers accept a learning rate of 0, NaN, inf or 1e300"),
-    M("duplicate-params-allowed", "autograd_lib/optim.py",
+    M("duplicate-params-allowed", "autograd_lib/guards.py",
       "if len({id(p) for p in params}) < len(params):", "if False:",
       "sgd_step([W, W], lr) steps W twice"),
-    M("grad-of-another-shape-kept", "autograd_lib/tensor.py",
+    M("grad-of-another-shape-kept", "autograd_lib/guards.py",
       "    if array.shape != t.shape:", "    if False:",
       "a .grad of the wrong shape set by hand is kept, and broadcast later"),
-    M("flag-taken-as-truthy", "autograd_lib/tensor.py",
+    M("flag-taken-as-truthy", "autograd_lib/guards.py",
       "if not isinstance(value, (bool, np.bool_)):", "if False:",
       "Tensor(..., requires_grad=\"False\") is taken as True"),
-    M("complex-kept-silently", "autograd_lib/tensor.py",
+    M("complex-kept-silently", "autograd_lib/guards.py",
       'if kind == "c":', 'if kind == "z":',
       "complex data loses its imaginary part without a word"),
     M("nan-inputs-trained", "autograd_lib/model.py",
@@ -325,6 +325,22 @@ MUTANTS = [
       "Tensor((X.data - X.data.mean(axis=0)) / self.scale",
       "each part is standardised with its own mean, not the training part's"),
 ]
+
+
+def _vjp_mutants():
+    """One mutant per op of autograd_lib/course/op_specs.py: its registered VJP returns twice
+    the gradient. The op tests that read the specs must kill each, a new op's included."""
+    sys.path.insert(0, str(ROOT))
+    from autograd_lib.course.op_specs import SPECS
+
+    return [M(f"{name}-vjp-doubled", "autograd_lib/ops.py",
+              f'VJP_RULES["{name}"] = {name}_vjp',
+              f'VJP_RULES["{name}"] = lambda entry, dout: tuple(\n'
+              f'    None if g is None else 2 * g for g in {name}_vjp(entry, dout))',
+              f"{name}'s registered VJP returns twice the gradient") for name in SPECS]
+
+
+MUTANTS += _vjp_mutants()
 
 
 def stale_mutants(mutants, root=ROOT):

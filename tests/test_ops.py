@@ -3,7 +3,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lib import Tensor, add_bias, argmax_rows, matmul, relu, softmax_ce, tanh
+import autograd_lib
+from autograd_lib import Tensor, add_bias, argmax_rows, matmul, no_grad, relu, softmax_ce, tanh
+from autograd_lib.course.op_specs import SPECS, spec
 
 from .numeric import numeric_vjp, op_vjp
 
@@ -105,20 +107,51 @@ def test_relu_subgradient_at_zero_is_zero():
     np.testing.assert_array_equal(dx, [[0, 0, 1]])
 
 
-@pytest.mark.parametrize("op, arrays", [
-    (matmul, [np.ones((3, 2)), np.ones((2, 2))]),
-    (add_bias, [np.ones((3, 2)), np.ones((1, 2))]),
-    (relu, [np.ones((3, 2))]),
-    (tanh, [np.ones((3, 2))]),
-])
-def test_a_vjp_leaves_dout_as_it_was(op, arrays):
+# ---- every op, from its spec (autograd_lib/course/op_specs.py) ----
+
+def spec_calls(name):
+    """``(case, arrays, kwargs, dout)`` for each of the op's spec cases, seeded."""
+    rng = np.random.default_rng(0)
+    for case in spec(name).cases(rng):
+        with no_grad():
+            out = spec(name).forward(*[Tensor(a, dtype=np.float64) for a in case.arrays],
+                                     **case.kwargs)
+        yield case, case.arrays, case.kwargs, case.dout_scale * rng.standard_normal(out.shape)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_vjp_matches_central_differences_on_its_spec_cases(name):
+    for case, arrays, kwargs, dout in spec_calls(name):
+        if case.numeric:
+            _, analytic = op_vjp(spec(name).forward, arrays, dout, **kwargs)
+            for a, n in zip(analytic, numeric_vjp(spec(name).forward, arrays, dout, **kwargs)):
+                np.testing.assert_allclose(a, n, rtol=1e-6, atol=1e-8, err_msg=case.name)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_vjp_leaves_dout_as_it_was(name):
     # dout may be another tensor's adjoint too (add_bias hands it on as it is): no rule writes
     # into it.
-    dout = np.arange(6, dtype=np.float64).reshape(3, 2)
-    _, grads = op_vjp(op, arrays, dout)
-    np.testing.assert_array_equal(dout, np.arange(6).reshape(3, 2))
-    if op is add_bias:
-        assert grads[0] is dout  # the identity costs no copy
+    for _, arrays, kwargs, dout in spec_calls(name):
+        given = dout.copy()
+        _, grads = op_vjp(spec(name).forward, arrays, dout, **kwargs)
+        np.testing.assert_array_equal(dout, given)
+        if name == "add_bias":
+            assert grads[0] is dout  # the identity costs no copy
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_spec_knows_its_op_and_names_every_input(name):
+    s = spec(name)
+    assert s.vjp is getattr(autograd_lib, f"{name}_vjp") and s.forward is getattr(autograd_lib, name)
+    for _, arrays, kwargs, dout in spec_calls(name):
+        assert len(arrays) == len(s.inputs)
+
+
+def test_an_op_without_a_spec_is_named():
+    with pytest.raises(KeyError, match=r"no spec for the op 'gelu': add one to "
+                                       r"autograd_lib/course/op_specs.py"):
+        spec("gelu")
 
 
 def test_bias_gradient_is_the_column_sum():

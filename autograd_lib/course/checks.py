@@ -37,9 +37,10 @@ import numpy as np
 
 from .. import data, gradcheck, model, ops, optim, plugin, tape, tensor
 from ..model import MLP
-from ..ops import add_bias, matmul, relu, softmax_ce, tanh
+from ..ops import add_bias, matmul, softmax_ce, tanh
 from ..tape import VJP_RULES, Tape, TapeEntry, no_grad
 from ..tensor import Tensor
+from .op_specs import SPECS, spec
 
 WIDTH = 79
 TOL = 1e-6
@@ -107,7 +108,8 @@ class Verdict:
         return self.status == "passed"
 
     def lines(self):
-        head = f"Task {self.task.id} {self.task.name}: {self.status}"
+        named = f"Task {self.task.id} {self.task.name}" if self.task.id in TASKS else self.task.name
+        head = f"{named}: {self.status}"
         if self.status == "not written":
             head += " yet"
         if self.status == "passed":
@@ -123,7 +125,8 @@ class Verdict:
             out += [f"  {line}"] if line.startswith("    ") else _wrap(line)
         if self.hint:
             out += _wrap(f"Likely mistake: {self.hint}")
-        out += _wrap(f'More help, a step at a time: hint("{self.task.id}").')
+        if self.task.id in TASKS:
+            out += _wrap(f'More help, a step at a time: hint("{self.task.id}").')
         return out
 
     def __str__(self):
@@ -142,9 +145,30 @@ def run_check(task_id, fn):
     """Check ``fn`` as task ``task_id`` and return the ``Verdict``; plugs nothing in."""
     task = TASKS[task_id]
     _CHECKED_CHAPTERS.add(task.chapter)
+    return _verdict(task, fn, f"check({task_id!r}, {task.name})")
+
+
+def check_rule(op, fn):
+    """Check ``fn`` as the VJP rule of ``op`` and print the verdict; plugs nothing in.
+
+    The cases, the known mistakes and the graph with a tensor used twice come from the op's
+    spec (``autograd_lib/course/op_specs.py``), as for the VJP tasks: this is their check, for
+    an op that has no task, like the sigmoid of chapter 3's last exercise. Returns the
+    ``Verdict``.
+    """
+    s = spec(op)
+    task = TASKS[s.task] if s.task else Task(
+        f"{op}_vjp", f"{op}_vjp", "03_vjps", f"{_VJP_CASES} and 5 x 4, and {s.used_twice_text} through "
+        "backward", _check_vjp(op), op)
+    verdict = _verdict(task, fn, f"check_rule({op!r}, {task.name})")
+    print(verdict)
+    return verdict
+
+
+def _verdict(task, fn, call):
     if not callable(fn):
         return Verdict(task, "failed", f"expected a function, got {type(fn).__name__}",
-                       f"pass the function itself: check({task_id!r}, {task.name})")
+                       f"pass the function itself: {call}")
     fn = unwrapped(fn)
     with library_pieces():
         try:
@@ -761,62 +785,11 @@ def _same_grads(a, b):
 
 # ---- chapter 3: the VJP rules ----------------------------------------------------------
 
-@dataclass
-class VJPCase:
-    """One call of an op: its inputs (arrays), which need a gradient, extra arguments, dout."""
-
-    name: str
-    arrays: list
-    grad: list
-    kwargs: dict = field(default_factory=dict)
-    dout_scale: float = 1.0
-    numeric: bool = True
-
-
-def _vjp_cases(op, rng):
-    r = rng.standard_normal
-
-    def off_kink(shape):
-        x = r(shape)
-        return np.where(np.abs(x) < 1e-2, 0.5, x)
-
-    if op == "matmul":
-        return [VJPCase("batch 1", [r((1, 3)), r((3, 2))], [True, True]),
-                VJPCase("width 1", [r((4, 1)), r((1, 3))], [True, True]),
-                VJPCase("non-square", [r((4, 3)), r((3, 5))], [True, True]),
-                VJPCase("square", [r((3, 3)), r((3, 3))], [True, True]),
-                VJPCase("a without requires_grad (like the data X)", [r((4, 3)), r((3, 2))], [False, True])]
-    if op == "add_bias":
-        return [VJPCase("batch 1", [r((1, 4)), r((1, 4))], [True, True]),
-                VJPCase("width 1", [r((5, 1)), r((1, 1))], [True, True]),
-                VJPCase("batch 4", [r((4, 3)), r((1, 3))], [True, True])]
-    if op == "relu":
-        return [VJPCase("batch 1", [off_kink((1, 4))], [True]),
-                VJPCase("width 1", [off_kink((6, 1))], [True]),
-                VJPCase("random", [off_kink((5, 4))], [True]),
-                VJPCase("inputs exactly 0", [np.array([[-1.0, 0.0, 2.0, 0.0], [0.0, 3.0, -0.5, 0.0]])],
-                        [True], numeric=False)]
-    if op == "tanh":
-        return [VJPCase("batch 1", [r((1, 4))], [True]),
-                VJPCase("width 1", [r((6, 1))], [True]),
-                VJPCase("random", [2 * r((5, 4))], [True])]
-    return [VJPCase("batch 1", [r((1, 3))], [True], {"y": np.array([2])}),
-            VJPCase("width 1 (one class)", [r((3, 1))], [True], {"y": np.array([0, 0, 0])}),
-            VJPCase("batch 4", [2 * r((4, 3))], [True], {"y": np.array([0, 2, 1, 2])}),
-            VJPCase("batch 4, dout = 2.5 (the loss scaled downstream)", [r((4, 3))], [True],
-                    {"y": np.array([1, 1, 0, 2])}, dout_scale=2.5)]
-
-
-FORWARD = {"matmul": matmul, "add_bias": add_bias, "relu": relu, "tanh": tanh, "softmax_ce": softmax_ce}
-INPUT_NAMES = {"matmul": ("a", "b"), "add_bias": ("a", "bias"), "relu": ("x",), "tanh": ("x",),
-               "softmax_ce": ("z",)}
-
-
 def _record_op(op, arrays, grad, kwargs):
     with Tape() as recorded:
         inputs = [Tensor(a, requires_grad=g, dtype=np.float64, name=n)
-                  for a, g, n in zip(arrays, grad, INPUT_NAMES[op])]
-        out = FORWARD[op](*inputs, **kwargs)
+                  for a, g, n in zip(arrays, grad, spec(op).inputs)]
+        out = spec(op).forward(*inputs, **kwargs)
     return recorded.entries[-1], out
 
 
@@ -826,8 +799,8 @@ def _numeric_vjp(op, arrays, k, dout, kwargs, h=1e-6):
 
     def f():
         with no_grad():
-            return float(np.sum(dout * FORWARD[op](*[Tensor(v, dtype=np.float64) for v in values],
-                                                   **kwargs).data))
+            return float(np.sum(dout * spec(op).forward(
+                *[Tensor(v, dtype=np.float64) for v in values], **kwargs).data))
 
     grad = np.zeros_like(values[k])
     for idx in np.ndindex(*values[k].shape):
@@ -841,89 +814,13 @@ def _numeric_vjp(op, arrays, k, dout, kwargs, h=1e-6):
     return grad
 
 
-def _vjp_mistakes(op, entry, dout):
-    """``[(hint, k, wrong gradient for input k)]``: known mistakes, to recognise them."""
-    ins = [t.data for t in entry.inputs]
-    y = entry.out.data
-    if op == "matmul":
-        a, b = ins
-        square = "with square matrices a missing transpose still multiplies, so only the values give it away"
-        return [
-            (f"your da multiplies dout by b untransposed; {square}.", 0,
-             dout @ b if dout.shape[1] == b.shape[0] else None),
-            (f"your db multiplies a untransposed by dout; {square}.", 1,
-             a @ dout if a.shape[1] == dout.shape[0] else None),
-            ("your db is the transpose of the right one: the factors are in the wrong order.", 1,
-             (a.T @ dout).T),
-            ("your da is divided by the batch size: matmul has no mean in it (only the loss has).", 0,
-             dout @ b.T / dout.shape[0]),
-            ("your db is divided by the batch size: matmul has no mean in it (only the loss has).", 1,
-             a.T @ dout / dout.shape[0]),
-            ("your da is the transpose of the right one: the factors are in the wrong order.", 0,
-             (dout @ b.T).T),
-        ]
-    if op == "add_bias":
-        B = dout.shape[0]
-        return [
-            ("your dbias is the MEAN of dout's rows: the bias was added to every row, so every "
-             "row's gradient counts in full.", 1, dout.mean(axis=0, keepdims=True)),
-            ("your dbias is dout's first row only: every row used the bias, so all rows' gradients "
-             "add up.", 1, dout[:1]),
-            ("your da is dout divided by B: adding a bias does not change how the loss depends on "
-             "a, so its gradient passes through unchanged.", 0, dout / B),
-        ]
-    if op == "relu":
-        x = ins[0]
-        return [
-            ("your dx is max(dout, 0): that applies relu to the gradient. The slope that matters "
-             "is relu's at the INPUT, which the forward saved.", 0, np.maximum(dout, 0)),
-            ("at x == 0 exactly your dx passes dout through (x >= 0?); the library takes the slope "
-             "at the kink as 0, as the C library does. It matters: XOR's input (0, 0) puts every "
-             "hidden unit exactly at 0 at the start.", 0, dout * (x >= 0)),
-            ("your dx is the mask alone: the slope, 0 or 1, was never multiplied by the gradient "
-             "arriving from above.", 0, (x > 0).astype(float)),
-            ("your dx keeps dout where the input was NOT positive: the mask is inverted.",
-             0, dout * (x <= 0)),
-            ("your dx multiplies dout by the input x itself; relu's slope is 0 or 1, not x.",
-             0, dout * x),
-        ]
-    if op == "tanh":
-        x = ins[0]
-        return [
-            ("your dx squares the INPUT x; tanh's slope is 1 - tanh(x)^2, in terms of its OUTPUT.",
-             0, dout * (1 - x * x)),
-            ("your dx takes tanh of the output again: entry.out.data is already tanh(x).",
-             0, dout * (1 - np.tanh(y) ** 2)),
-            ("your dx is the slope alone: it was never multiplied by dout, the gradient arriving "
-             "from above.", 0, 1 - y * y),
-            ("your dx uses (1 - y) squared; tanh's slope is 1 minus the square of y.",
-             0, dout * (1 - y) ** 2),
-            ("your dx uses y (1 - y), the slope of the logistic sigmoid, not of tanh.",
-             0, dout * y * (1 - y)),
-        ]
-    p, labels = entry.saved["probs"], entry.saved["labels"]
-    onehot = np.eye(p.shape[1])[labels]
-    B, scale = p.shape[0], dout[0, 0]
-    return [
-        ("your dz is B times too large: the loss is a MEAN over the B rows.", 0, scale * (p - onehot)),
-        ("your dz ignores dout, the gradient arriving from above: it is 1 when the loss is the end "
-         "of the graph, but not when something scales the loss.", 0, (p - onehot) / B),
-        ("your dz has the wrong sign: target minus probability instead of probability minus "
-         "target.", 0, scale * (onehot - p) / B),
-        ("your dz is the probabilities alone: the label's 1 was never taken off each row.",
-         0, scale * p / B),
-        ("your dz takes 1 off in every row at every row's label (whole columns), not once per row "
-         "at that row's own label.", 0, scale * (p - np.isin(np.arange(p.shape[1]), labels)) / B),
-    ]
-
-
 def _check_vjp(op):
     def run(fn):
         rng = np.random.default_rng(sum(map(ord, op)))
-        for c in _vjp_cases(op, rng):
+        for c in spec(op).cases(rng):
             entry, out = _record_op(op, c.arrays, c.grad, c.kwargs)
             dout = c.dout_scale * np.ones((1, 1)) if op == "softmax_ce" else rng.standard_normal(out.shape)
-            names = INPUT_NAMES[op]
+            names = spec(op).inputs
             case = (f"{c.name}: " + _shapes(**{n: a for n, a in zip(names, c.arrays)}, dout=dout)
                     + (f", labels {c.kwargs['y'].tolist()}" if "y" in c.kwargs else ""))
             saved_before = {k: v.copy() for k, v in entry.saved.items() if isinstance(v, np.ndarray)}
@@ -962,9 +859,9 @@ def _check_vjp(op):
                 if not wanted:
                     continue
                 expected = (_numeric_vjp(op, c.arrays, k, dout, c.kwargs) if c.numeric
-                            else getattr(ops, f"{op}_vjp")(entry, dout)[k])
+                            else spec(op).vjp(entry, dout)[k])
                 if not _same(g, expected):
-                    mistakes = [(h, w) for h, i, w in _vjp_mistakes(op, entry, dout) if i == k and h]
+                    mistakes = [(h, w) for h, i, w in spec(op).mistakes(entry, dout) if i == k and h]
                     reference = "float64 central differences" if c.numeric else "the library"
                     raise Failed(case, _difference(f"d{name}", g, expected) + f" (expected: {reference})",
                                  _first_match(g, mistakes))
@@ -1011,19 +908,8 @@ def _shape_hint(op, k, got, want, dout_shape):
 
 def _check_used_twice(op, fn):
     rng = np.random.default_rng(1)
-    x_value = rng.standard_normal((3, 3) if op == "matmul" else (1, 3))
-    y = np.array([2, 0, 1]) if op == "matmul" else np.array([1])
-
-    def loss_of(x):
-        if op == "matmul":
-            return softmax_ce(matmul(x, x), y)
-        if op == "softmax_ce":
-            W = Tensor(np.eye(3), dtype=np.float64)
-            return softmax_ce(add_bias(matmul(x, W), x), y)
-        return softmax_ce(add_bias(FORWARD[op](x) if op != "add_bias" else tanh(x), x), y)
-
-    graph = {"matmul": "softmax_ce(matmul(x, x))", "softmax_ce": "softmax_ce(x @ I + x)",
-             "add_bias": "softmax_ce(add_bias(tanh(x), x))"}.get(op, f"softmax_ce(add_bias({op}(x), x))")
+    x_value = rng.standard_normal(spec(op).x_shape)
+    loss_of, graph = spec(op).used_twice, spec(op).used_twice_text
     case = f"a tensor used twice, through backward: {graph}, x {x_value.shape}"
     rules = dict(VJP_RULES)
     VJP_RULES[op] = fn
@@ -1682,6 +1568,7 @@ def _epoch_alternatives(ref, optimizer_class, hyper, X, y, batch_size, rng):
 # ---- the registry ----------------------------------------------------------------------
 
 def _vjp_task(id, op, checked):
+    assert spec(op).task == id, f"op_specs gives {op} the task {spec(op).task}, not {id}"
     return Task(id, f"{op}_vjp", "03_vjps", checked, _check_vjp(op), op)
 
 
@@ -1760,31 +1647,7 @@ LADDERS = {
             "does not lead to the loss); apply_vjp(entry, dout) gives one gradient per input, or "
             "None; an input that requires a gradient keeps the first it receives, and a later one "
             "is added to it into a new array, never in place."),
-    "3.1": ("Each input's gradient has that input's shape: a is (B, N), b is (N, M), and dout is "
-            "(B, M). From dout and the other input there is one product of each shape.",
-            "out = a b, so dL/da_ik = sum_j dout_ij b_kj and dL/db_kj = sum_i a_ik dout_ij: as "
-            "matrix products, (B, M) by (M, N) for a and (N, B) by (B, M) for b, with one factor "
-            "transposed in each. The inputs are Tensors: their numbers are .data. An input with "
-            "requires_grad False gets None."),
-    "3.2": ("out = a + bias adds the one bias row to each of the B rows. Moving an entry of a moves "
-            "one entry of out; moving an entry of the bias moves a whole column of out.",
-            "So da is dout itself, (B, M), and dbias gathers one contribution per "
-            "row: dout summed over the batch axis, kept as a row, (1, M)."),
-    "3.3": ("relu passes its input through where it is positive and gives 0 elsewhere, so its slope "
-            "is 1 or 0, entry by entry (0 at exactly 0, the course's convention). The forward "
-            "already saved where the input was positive.",
-            "dx = dout times [x > 0], entry by entry, shape (B, M): dout where the saved mask is "
-            "True, 0 where it is False. A VJP returns a tuple, here of one."),
-    "3.4": ("The slope of tanh at x is 1 - tanh(x)^2, and tanh(x) is the op's own output, which "
-            "the tape already holds.",
-            "dx = dout times (1 - y^2), entry by entry, shape (B, M), with y the output, "
-            "entry.out.data. A VJP returns a tuple, here of one."),
-    "3.5": ("For one row, the gradient of -log p_label with respect to the logits is the "
-            "probabilities minus the one-hot row of the label. The loss is the mean over B rows, "
-            "and everything is scaled by dout, the adjoint that arrives at the loss.",
-            "dz = dout[0, 0] (P - onehot(y)) / B, shape (B, C), with P in entry.saved['probs'] "
-            "(the tape's own array: work on a copy), the labels in entry.saved['labels'] and "
-            "entry.saved['rows'] = 0, ..., B - 1 to pick one entry per row."),
+    **{s.task: s.hints for s in SPECS.values() if s.task},
     "4.1": ("For each entry of p on its own: move it up by h and measure f(), move it down by h "
             "and measure again; the slope is the difference over 2h. Then put the entry back "
             "exactly as it was.",

@@ -11,7 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograd_lib import (MLP, VJP_RULES, Tensor, adam_update, backward, batches, he_init, plugin, relu,
+from autograd_lib import (MLP, VJP_RULES, Tensor, adam_update, backward, batches, he_init, ops, plugin, relu,
                           sgd_step, softmax_ce, train_on_batch, xor_data, zero_grad)
 from autograd_lib.course import checks
 from autograd_lib.course.checks import TASKS, check, run_check
@@ -949,3 +949,25 @@ def planted_softmax_ce_whole_columns(entry, dout):
 def test_softmax_ce_taking_the_label_off_whole_columns():
     verdict, text = failure("3.5", planted_softmax_ce_whole_columns)
     assert "not once per row at that row's own label" in text
+
+
+# ---- an op without a task: its spec's check (the sigmoid of chapter 3's exercise) ----
+
+def test_check_rule_passes_the_librarys_sigmoid_and_plugs_nothing_in(capsys):
+    rule = VJP_RULES["sigmoid"]
+    verdict = checks.check_rule("sigmoid", ops.sigmoid_vjp)
+    assert verdict.passed and VJP_RULES["sigmoid"] is rule
+    assert capsys.readouterr().out.startswith("sigmoid_vjp: passed.\n  Checked against float64")
+
+
+def test_check_rule_names_the_tanh_slope_in_a_sigmoid_vjp(capsys):
+    verdict = checks.check_rule("sigmoid", lambda entry, dout: (dout * (1 - entry.out.data ** 2),))
+    text = capsys.readouterr().out
+    assert verdict.status == "failed" and text.startswith("sigmoid_vjp: failed.")
+    assert "Likely mistake: your dx uses 1 - y^2, the slope of tanh, not of the sigmoid." in text
+    assert "hint(" not in text  # no task, so no hint ladder to point to
+
+
+def test_check_rule_of_an_op_without_a_spec_is_named():
+    with pytest.raises(KeyError, match="no spec for the op 'gelu'"):
+        checks.check_rule("gelu", lambda entry, dout: (dout,))
