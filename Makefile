@@ -119,7 +119,7 @@ notebooks: $(STAMP)
 
 # Every benchmark runs, even after one that misses its target (it says so, and make bench fails
 # at the end); the live edition's needs the built book.
-BENCHMARKS := bench_step bench_digits_epoch bench_playground bench_graph bench_lite
+BENCHMARKS := bench_step bench_guards bench_digits_epoch bench_playground bench_graph bench_lite
 bench: $(STAMP)
 	@test -e $(BOOK_DONE) || { echo "The live edition's timings need the built book: make book"; exit 1; }
 	@missed=""; for b in $(BENCHMARKS); do \
