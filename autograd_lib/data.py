@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from .guards import check_generator
 from .plugin import pluggable
 from .tensor import DEFAULT_DTYPE, Tensor
 
@@ -192,10 +193,7 @@ def check_batches(X, y, batch_size, rng):
         raise ValueError(
             f"batches: batch_size must be a positive integer, got "
             f"{batch_size!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"batches needs a numpy.random.Generator, got "
-            f"{type(rng).__name__}; use numpy.random.default_rng(seed)")
+    check_generator("batches", rng)
     return labels
 
 

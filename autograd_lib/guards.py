@@ -16,9 +16,6 @@ import warnings
 
 import numpy as np
 
-# The module, not the name: tensor.py imports this one first, and Tensor is
-# looked up only when a check runs.
-from . import tensor as _tensor
 
 # ---- naming what was passed -------------------------------------------------
 
@@ -210,9 +207,15 @@ def check_init_args(t, fan_in, rng):
         raise ValueError(
             f"he_init: fan_in, the number of inputs each unit adds up, must "
             f"be a whole number of at least 1, like W.rows; got {fan_in!r}")
+    check_generator("he_init", rng)
+
+
+def check_generator(owner, rng):
+    """Refuse a seed, ``np.random`` or a ``RandomState`` where a seeded
+    ``numpy.random.Generator`` belongs: every random number has a seed."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"he_init needs a numpy.random.Generator, got "
+            f"{owner} needs a numpy.random.Generator, got "
             f"{type(rng).__name__}; use numpy.random.default_rng(seed)")
 
 
@@ -583,3 +586,9 @@ def check_betas(owner, betas):
             f"{owner}: betas must be two numbers in [0, 1), got {betas}; "
             f"the usual ones are (0.9, 0.999)")
     return tuple(betas)
+
+
+# Last, so that whichever of the two modules is imported first, the other
+# finds what it needs: tensor.py imports these checks, and they look Tensor
+# up in the module only when they run.
+from . import tensor as _tensor  # noqa: E402
