@@ -16,7 +16,7 @@ from autograd_lib import (MLP, VJP_RULES, Tensor, adam_update, backward, batches
 from autograd_lib.course import checks
 from autograd_lib.course.checks import TASKS, check, run_check
 from autograd_lib.course.workbook import solution_regions, task_cells
-from autograd_lib.tape import apply_vjp, current_tape, start_backward, tape_reset
+from autograd_lib.tape import TapeEntry, apply_vjp, current_tape, start_backward, tape_reset
 
 from .running import NOTEBOOKS
 
@@ -783,7 +783,7 @@ def test_train_epoch_mistakes(fn, words):
 
 
 def test_whose_code_reports_on_the_chapters_checked_so_far(monkeypatch, capsys):
-    monkeypatch.setattr(checks, "_CHECKED_CHAPTERS", set())
+    monkeypatch.setattr(checks.core, "_CHECKED_CHAPTERS", set())
     assert checks.whose_code().startswith("Yours (0 of 17): none yet.")
     def sgd_step(params, lr):
         TASKS["5.1"].library(params, lr)
@@ -852,7 +852,7 @@ def test_a_step_that_writes_through_data_slices_is_named():
 # ---- the hint ladder ----
 
 def test_hints_go_from_the_idea_to_the_math_to_the_code(capsys):
-    checks._HINTS_GIVEN.clear()
+    checks.core._HINTS_GIVEN.clear()
     said = []
     for _ in range(4):
         checks.hint("3.3")
@@ -868,7 +868,7 @@ def test_hints_go_from_the_idea_to_the_math_to_the_code(capsys):
 
 @pytest.mark.parametrize("task_id", list(TASKS))
 def test_only_the_last_hint_shows_code_that_solves_the_task(task_id, capsys):
-    checks._HINTS_GIVEN.clear()
+    checks.core._HINTS_GIVEN.clear()
     words = []
     for _ in range(2):
         checks.hint(task_id)
@@ -898,7 +898,7 @@ def test_a_vjp_that_returns_tensors_is_told_so_not_a_traceback():
 
 def test_record_with_saved_and_kink_swapped():
     def planted(op, inputs, out, saved=None, kink=None):
-        current_tape().entries.append(checks.TapeEntry(op, inputs, out, kink, saved))
+        current_tape().entries.append(TapeEntry(op, inputs, out, kink, saved))
 
     verdict, text = failure("2.1", planted)
     assert "saved and kink reached the entry in each other's places" in text

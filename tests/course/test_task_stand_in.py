@@ -17,7 +17,7 @@ from autograd_lib.tape import current_tape, start_backward, tape_reset
 @pytest.fixture(autouse=True)
 def library_pieces():
     checks.use_library()
-    checks._NOTED.clear()  # outside IPython there are no cell runs: each test is one
+    checks.core._NOTED.clear()  # outside IPython there are no cell runs: each test is one
     yield
     checks.use_library()
 
