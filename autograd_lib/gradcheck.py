@@ -246,7 +246,9 @@ def _kink_states():
 def _run(loss_fn):
     tape_reset()
     loss = _checked_loss(loss_fn)
-    return float(loss.data[0, 0]), _kink_states()
+    value, kinks = float(loss.data[0, 0]), _kink_states()
+    tape_reset()  # nothing walks this tape: let numeric_gradient write
+    return value, kinks
 
 
 def _flip_recorder(loss_fn, p, base_kinks, flipped):

@@ -167,7 +167,9 @@ def check_data(array):
         raise TypeError(
             f"Tensor data must be floating point, got dtype {array.dtype}; "
             f"convert it, e.g. array.astype(np.float32)")
-    return array
+    # Read-only only while a tape holds it (Tape.hold): another tensor's
+    # held array, or a broadcast view, gets a copy of its own.
+    return array if array.flags.writeable else array.copy()
 
 
 def check_grad(t, array):
@@ -208,6 +210,7 @@ def check_init_args(t, fan_in, rng):
             f"he_init: fan_in, the number of inputs each unit adds up, must "
             f"be a whole number of at least 1, like W.rows; got {fan_in!r}")
     check_generator("he_init", rng)
+    refuse_held("he_init", [t])
 
 
 def check_generator(owner, rng):
@@ -265,6 +268,72 @@ def warn_if_long(tape):
         f"tape_reset(). Run forward passes made only to look (evaluation, "
         f"plots) inside `with no_grad():`, and call tape_reset() before each "
         f"training step's forward pass.", RuntimeWarning, stacklevel=5)
+
+
+HELD = (
+    "is held read-only by the tape: a forward pass recorded it, and backward "
+    "has not walked that tape yet, so a change in place now would hand "
+    "backward values the forward pass never used. Call backward(loss) first "
+    "and change it after (as a training step does); or call tape_reset() to "
+    "drop that forward pass, and run passes made only to look inside `with "
+    "no_grad():`; or assign a new array, t.data = t.data - x, which the "
+    "tape sees.")
+"""Why a tensor's array is read-only, and the three ways on."""
+
+NUMPY_READ_ONLY = ("assignment destination is read-only",
+                   "output array is read-only")
+"""What NumPy says, and no more, when something writes into a read-only
+array."""
+
+
+def refuse_held(owner, tensors):
+    """Refuse to change ``tensors`` in place while a tape holds them.
+
+    For the library's own writers (the optimisers, ``he_init``): the
+    refusal names ``owner``, the tensor and the way on, where NumPy would
+    only say that an array is read-only.
+    """
+    for t in tensors:
+        if not t.data.flags.writeable:
+            raise RuntimeError(f"{owner}: {_held_label(t)} {HELD}")
+
+
+def _held_label(t):
+    return f"parameter '{t.name}'" if t.name else f"a tensor {t.shape}"
+
+
+def held_tensors():
+    """The tensors whose arrays this thread's tapes hold read-only now."""
+    from .tape import _state  # tape.py imports this module first
+
+    found = {}
+    for tape in _state.tapes:
+        held = {id(array) for array in tape.held}
+        for e in tape.entries:
+            for t in (*e.inputs, e.out):
+                if id(t.data) in held:
+                    found[id(t)] = t
+    return list(found.values())
+
+
+def explain_read_only(error):
+    """NumPy's read-only ``error`` with the reason and the way on added, when
+    a tape holds arrays now; ``None`` for any other error.
+
+    NumPy cannot say why an array is read-only; a notebook shows this in
+    its place (see :mod:`autograd_lib.course.show`).
+    """
+    if (not isinstance(error, ValueError)
+            or not any(s in str(error) for s in NUMPY_READ_ONLY)):
+        return None
+    held = held_tensors()
+    if not held:
+        return None
+    names = [t.name for t in held if t.name]
+    unnamed = len(held) - len(names)
+    listed = ", ".join(names + ([f"{unnamed} unnamed"] if unnamed else []))
+    return (f"{error}: the tensor whose data you are writing into {HELD} "
+            f"(Held now: {listed}.)")
 
 
 def check_backward(loss, tape):

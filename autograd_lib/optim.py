@@ -20,7 +20,7 @@ import numpy as np
 
 from .plugin import pluggable
 from .guards import (check_betas, check_flag, check_lr, check_momentum,
-                     check_non_negative, check_params)
+                     check_non_negative, check_params, refuse_held)
 from .tensor import zero_grad
 
 
@@ -30,13 +30,14 @@ def sgd_step(params, lr):
 
     ``params`` is a list of Tensors (or any iterable of them, read once),
     changed in place through their ``data`` (so that each one's version
-    counts the change). A parameter
-    whose ``grad`` is still ``None`` did not affect the loss; its gradient
-    is zero, so it is left as it is. The gradients are left alone too:
-    ``zero_grad`` clears them before the next backward.
+    counts the change), after backward has walked the tape that held them.
+    A parameter whose ``grad`` is still ``None`` did not affect the loss;
+    its gradient is zero, so it is left as it is. The gradients are left
+    alone too: ``zero_grad`` clears them before the next backward.
     """
     params = check_params("sgd_step", params)
     check_lr("sgd_step", lr)
+    refuse_held("sgd_step", params)
     for p in params:
         if p.grad is not None:
             p.data -= lr * p.grad
@@ -59,9 +60,10 @@ class Optimizer:
     def step(self):
         """Update in place every parameter whose ``grad`` is not None.
 
-        Call it after ``backward``: changing a parameter between the forward
-        pass and ``backward`` would make the tape refuse to walk back.
+        Call it after ``backward``: until backward has walked the tape, the
+        tape holds the parameters read-only, and a step is refused.
         """
+        refuse_held(f"{type(self).__name__}.step", self.params)
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self.update(p, state)

@@ -8,6 +8,11 @@ the last to the first; for each it looks up the op's VJP rule in
 of its own. Only when the whole walk has succeeded are the adjoints added
 into ``.grad``: a walk that stops halfway changes no gradient.
 
+While a tape can still be walked, the arrays it recorded are read-only:
+writing into one in place (``W.data[...] -= x``) would hand backward values
+the forward pass never used. Walking the tape, or dropping it, makes them
+writable again.
+
 Every thread has a tape of its own, so two threads can train two models at
 once. ``with Tape() as tape:`` records onto ``tape`` for the length of the
 block, and ``with no_grad():`` records nothing at all (for plots and
@@ -82,6 +87,7 @@ class Tape:
     """
 
     def __init__(self):
+        self.held = []
         self.entries = []
         self.walked = False
         self.thread = threading.get_ident()
@@ -93,7 +99,35 @@ class Tape:
         return self
 
     def __exit__(self, *exc):
+        # backward cannot walk a block's tape once the block has ended.
         _state.tapes.pop()
+        self.release()
+
+    def __del__(self):
+        self.release()
+
+    def hold(self, inputs, out):
+        """Make the arrays of ``inputs`` and ``out`` read-only until this
+        tape is walked or dropped.
+
+        The VJPs will read them: a write in place now (``W.data[...] -= x``,
+        ``np.add(W.data, x, out=W.data)``) is refused by NumPy at once,
+        rather than giving backward values the forward pass never used.
+        Assigning a new array, ``W.data = ...``, is still allowed: the
+        version counter sees it, and backward refuses.
+        """
+        held = self.held
+        for t in (*inputs, out):
+            array = t.data
+            if array.flags.writeable:
+                array.setflags(False)  # write=False; by keyword it costs 2x
+                held.append(array)
+
+    def release(self):
+        """Make writable again every array :meth:`hold` made read-only."""
+        for array in self.held:
+            array.setflags(True)
+        self.held.clear()
 
     def __len__(self):
         return len(self.entries)
@@ -186,6 +220,7 @@ def tape_reset():
     Inside ``with Tape():`` the new tape takes the block's place until it
     ends.
     """
+    _state.tapes[-1].release()
     _state.tapes[-1] = Tape()
 
 
@@ -216,8 +251,9 @@ def record(op, inputs, out, saved=None, kink=None):
     """Append an entry for one op to the current tape.
 
     Every forward op ends with this. ``inputs`` are the op's input tensors
-    and ``out`` its output, stored by reference; ``saved`` is a dict of what
-    the op's VJP will need; ``kink`` is for non-smooth ops. Inside
+    and ``out`` its output, stored by reference and held read-only until
+    the tape is walked; ``saved`` is a dict of what the op's VJP will need;
+    ``kink`` is for non-smooth ops. Inside
     ``no_grad()`` nothing is recorded and ``out`` needs no gradient.
     """
     if not is_grad_enabled():
@@ -226,6 +262,7 @@ def record(op, inputs, out, saved=None, kink=None):
     tape = current_tape()
     refuse_walked(op, tape)
     tape.entries.append(TapeEntry(op, inputs, out, saved, kink))
+    tape.hold(inputs, out)
     warn_if_long(tape)
 
 
@@ -291,6 +328,7 @@ def finish_backward(tape, adjoint):
     ``adjoint`` maps each tensor to dL/d(tensor), an array of its shape.
     A gradient already there (from an earlier backward, for accumulation)
     is added to in place; otherwise the adjoint itself becomes ``.grad``.
+    A walked tape holds nothing read-only any more: the optimiser may step.
     """
     given = set()
     for t, g in adjoint.items():
@@ -303,3 +341,4 @@ def finish_backward(tape, adjoint):
             t.grad = g.copy() if t.is_leaf and id(g) in given else g
             given.add(id(g))
     tape.walked = True
+    tape.release()

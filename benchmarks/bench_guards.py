@@ -4,7 +4,9 @@ Every check the library makes lives in autograd_lib/guards.py and runs on every 
 counts the calls one XOR step (2-8-2, batch 4) and one digits-sized step (64-256-256-10, batch
 64) make to each (with cProfile, whose own overhead is left out of the times), times each check
 alone on that step's own arguments (timeit, best of 7), and prints calls x time per step, next
-to the whole step. The checks are a budget, not a target: the table says where it goes.
+to the whole step. The last row is the tape holding what it recorded read-only (Tape.hold, once
+per entry) and letting go after backward (Tape.release), timed over one step's own entries.
+The checks are a budget, not a target: the table says where it goes.
 """
 
 from __future__ import annotations
@@ -65,7 +67,23 @@ def arguments(model, X, y):
         "check_params": lambda: guards.check_params("sgd_step", model.params),
         "check_lr": lambda: guards.check_lr("sgd_step", 0.5),
         "tensors_in": lambda: guards.tensors_in("zero_grad", [model.params]),
+        "refuse_held": lambda: guards.refuse_held("sgd_step", model.params),
     }
+
+
+def hold_and_release(model, X, y):
+    """One step's ``Tape.hold`` calls (one per entry) and its ``Tape.release``."""
+    tape_reset()
+    softmax_ce(model(X), y)
+    recorded = tape.current_tape()
+    entries = list(recorded.entries)
+    tape_reset()
+
+    def run():
+        for e in entries:
+            recorded.hold(e.inputs, e.out)
+        recorded.release()
+    return run
 
 
 def best_time(fn, number):
@@ -88,7 +106,10 @@ def table(title, model, X, y, lr, number):
         total += 0 if np.isnan(per_step) else per_step
         print(f"  {name:<16}{counts[name]:>11.0f}{per_call * 1e6:>9.2f}{per_step * 1e6:>9.2f}"
               f"{per_step / whole:>7.1%}")
-    print(f"  {'all guards':<16}{'':>11}{'':>9}{total * 1e6:>9.2f}{total / whole:>7.1%}\n")
+    print(f"  {'all guards':<16}{'':>11}{'':>9}{total * 1e6:>9.2f}{total / whole:>7.1%}")
+    held = best_time(hold_and_release(model, X, y), 20 * number)
+    print(f"  {'hold + release':<16}{counts.get('refuse_walked', 0):>11.0f}{'':>9}"
+          f"{held * 1e6:>9.2f}{held / whole:>7.1%}\n")
 
 
 def main():

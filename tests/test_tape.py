@@ -5,11 +5,12 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from autograd_lib import (MLP, SGD, Tape, Tensor, add_bias, backward, current_tape, matmul,
+from autograd_lib import (MLP, SGD, Adam, Tape, Tensor, add_bias, backward, current_tape, matmul,
                           no_grad, record, relu, sgd_step, softmax_ce, tanh, tape_reset, train,
                           train_step, xor_data, zero_grad)
 from autograd_lib import ops
 from autograd_lib.course.op_specs import SPECS
+from autograd_lib.guards import explain_read_only
 from autograd_lib.tape import LIBRARY_RULES, VJP_RULES, apply_vjp
 
 
@@ -205,22 +206,133 @@ def test_a_tape_reset_inside_the_forward_pass_is_refused():
     assert m.W1.grad is None
 
 
-@pytest.mark.parametrize("change", ["W1 *= 2", "W1 = new", "sgd before backward"])
-def test_a_tensor_changed_in_place_after_recording_is_refused(change):
+def test_a_tensor_assigned_after_recording_is_refused_by_backward():
     X, y = xor_data()
     m = MLP(2, 8, 2, seed=0)
     loss = softmax_ce(m(X), y)
-    if change == "W1 *= 2":
-        m.W1.data *= 2
-    elif change == "W1 = new":
-        m.W1.data = m.W1.data + 1
-    else:
-        m.W1.grad = np.ones_like(m.W1.data)
-        from autograd_lib import sgd_step
-        sgd_step([m.W1], 0.1)
+    m.W1.data = m.W1.data + 1
     with pytest.raises(RuntimeError, match=r"reads input 1 'W1' \(2, 8\), which was changed in place "
                                            r"after the op ran \(version 0 then, 1 now\)"):
         backward(loss)
+
+
+WRITES_IN_PLACE = {
+    "W1.data *= 2": lambda W: W.data.__imul__(2),
+    "W1.data[...] -= 0.1": lambda W: W.data.__setitem__(Ellipsis, W.data - 0.1),
+    "W1.data[0, 0] = 1": lambda W: W.data.__setitem__((0, 0), 1.0),
+    "np.add(W1.data, 1, out=W1.data)": lambda W: np.add(W.data, 1, out=W.data),
+    "np.copyto(W1.data, 0)": lambda W: np.copyto(W.data, 0),
+}
+
+
+@pytest.mark.parametrize("write", WRITES_IN_PLACE)
+def test_a_write_in_place_while_the_tape_holds_a_tensor_is_refused_and_explained(write):
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    before = m.W1.data.copy()
+    loss = softmax_ce(m(X), y)
+    with pytest.raises(ValueError, match="read-only") as refused:
+        WRITES_IN_PLACE[write](m.W1)
+    np.testing.assert_array_equal(m.W1.data, before)
+    why = explain_read_only(refused.value)
+    assert "is held read-only by the tape" in why and "backward(loss) first" in why
+    assert "W1" in why.split("Held now:")[1]
+    # Nothing changed, so the gradients are those of the forward pass that ran.
+    backward(loss)
+    fresh = MLP(2, 8, 2, seed=0)
+    tape_reset()
+    backward(softmax_ce(fresh(X), y))
+    np.testing.assert_array_equal(m.W1.grad, fresh.W1.grad)
+
+
+def test_walking_the_tape_or_dropping_it_makes_the_arrays_writable_again():
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    tape_reset()
+    loss = softmax_ce(m(X), y)
+    assert not any(p.data.flags.writeable for p in m.params)
+    backward(loss)
+    assert all(p.data.flags.writeable for p in m.params)
+    m.W1.data[0, 0] = 5.0  # after backward: allowed, as an optimiser does
+    tape_reset()
+    softmax_ce(m(X), y)
+    assert not m.W2.data.flags.writeable
+    tape_reset()
+    assert m.W2.data.flags.writeable
+    with Tape():
+        softmax_ce(m(X), y)
+        assert not m.b1.data.flags.writeable
+    assert m.b1.data.flags.writeable
+    with no_grad():
+        softmax_ce(m(X), y)
+    assert all(p.data.flags.writeable for p in m.params)
+
+
+def test_a_tape_that_is_dropped_lets_go_of_its_arrays():
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    tape = Tape()
+    with tape:
+        softmax_ce(m(X), y)
+    assert m.W1.data.flags.writeable  # the block ended: nothing can walk it
+    tape.hold((m.W1,), m.b1)
+    assert not m.W1.data.flags.writeable
+    del tape
+    assert m.W1.data.flags.writeable and m.b1.data.flags.writeable
+
+
+def test_an_array_the_tape_holds_is_copied_when_another_tensor_takes_it():
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    tape_reset()
+    softmax_ce(m(X), y)
+    other = Tensor(np.zeros((2, 8)))
+    other.data = m.W1.data
+    other.data[0, 0] = 7.0  # its own copy: W1 is untouched
+    assert m.W1.data[0, 0] != 7.0
+    tape_reset()
+
+
+def test_an_array_read_only_before_the_tape_saw_it_stays_read_only():
+    t = Tensor(np.ones((1, 3)), requires_grad=True)
+    view = np.broadcast_to(np.ones((1, 3), dtype=np.float32), (1, 3))
+    out = Tensor(np.zeros((1, 3)))
+    out.data = view  # copied: a tensor's array is writable until a tape holds it
+    assert out.data.flags.writeable
+    with Tape() as tape:
+        record("identity", (t,), out)
+        assert len(tape.held) == 2
+    assert t.data.flags.writeable and out.data.flags.writeable
+
+
+def test_the_optimisers_refuse_a_step_before_backward_and_say_why():
+    X, y = xor_data()
+    m = MLP(2, 8, 2, seed=0)
+    tape_reset()
+    loss = softmax_ce(m(X), y)
+    for p in m.params:
+        p.grad = np.ones_like(p.data)
+    before = [p.data.copy() for p in m.params]
+    with pytest.raises(RuntimeError, match=r"sgd_step: parameter 'W1' is held read-only by the tape: "
+                                           r"a forward pass recorded it, and backward has not walked"):
+        sgd_step(m.params, 0.1)
+    for name, opt in [("SGD", SGD(m.params, lr=0.1, momentum=0.9)), ("Adam", Adam(m.params))]:
+        with pytest.raises(RuntimeError, match=rf"{name}.step: parameter 'W1' is held read-only"):
+            opt.step()
+    for p, b in zip(m.params, before):
+        np.testing.assert_array_equal(p.data, b)
+    for p in m.params:
+        p.grad = None
+    backward(loss)
+    sgd_step(m.params, 0.1)  # after backward, as a training step does
+    assert m.W1.version == 1
+
+
+def test_explain_read_only_leaves_other_errors_alone():
+    tape_reset()
+    assert explain_read_only(ValueError("assignment destination is read-only")) is None
+    assert explain_read_only(ValueError("something else")) is None
+    assert explain_read_only(TypeError("output array is read-only")) is None
 
 
 def test_backward_refuses_a_loss_made_inside_no_grad():

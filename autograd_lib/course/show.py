@@ -1,8 +1,12 @@
-"""Show the library's own source in a notebook, so the book never prints a copy that could drift."""
+"""Show the library's own source in a notebook, so the book never prints a copy that could drift,
+and its errors as sentences, NumPy's read-only error with the reason the tape gives it."""
 
 from __future__ import annotations
 
 import inspect
+import sys
+
+from ..guards import explain_read_only
 
 
 def source(*objects):
@@ -23,8 +27,35 @@ def print_error(error, width=79):
 
     The chapters show the library's error messages this way, so that a long
     message reads as a paragraph instead of one line running off the page.
+    NumPy's read-only error gets the reason a tape gave it.
     """
     import textwrap
 
-    print(textwrap.fill(f"{type(error).__name__}: {error}", width,
+    message = explain_read_only(error) or str(error)
+    print(textwrap.fill(f"{type(error).__name__}: {message}", width,
                         subsequent_indent="  "))
+
+
+def explain_read_only_errors():
+    """In IPython, say why an array is read-only when a reader writes into
+    one the tape holds.
+
+    NumPy's message, "assignment destination is read-only", is all a write
+    into a held array (``W.data[...] -= x`` before backward) would show: the
+    error a cell raises gets :func:`~autograd_lib.guards.explain_read_only`'s
+    reason and ways on added to its message. Any other error is shown as
+    IPython shows it. Outside IPython this does nothing.
+    """
+    ipython = sys.modules.get("IPython")  # imported already, if running
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or shell.custom_exceptions:
+        return  # not IPython, or someone else's handler: leave it be
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        message = explain_read_only(value)
+        if message is not None:
+            value.args = (message,)
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset,
+                            running_compiled_code=True)
+
+    shell.set_custom_exc((ValueError,), handler)

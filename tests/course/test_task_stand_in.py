@@ -105,6 +105,25 @@ def test_the_tape_and_an_optimisers_state_are_put_back():
         np.testing.assert_array_equal(a.data, b.data)
 
 
+def test_a_tape_put_back_holds_its_arrays_again(capsys):
+    @task("1.1")
+    def zero_grad(*tensors):
+        tape_reset()  # lets go of what the tape held
+        raise RuntimeError("a mistake")
+
+    X, _ = xor_data()
+    model = MLP(2, 8, 2, seed=0)
+    tape_reset()
+    before = current_tape()
+    model(X)
+    zero_grad(model.params)
+    assert current_tape() is before
+    assert not model.W1.data.flags.writeable
+    tape_reset()
+    assert model.W1.data.flags.writeable
+    capsys.readouterr()
+
+
 def test_a_refusal_the_library_makes_too_is_raised_as_it_is(capsys):
     @task("5.1")
     def sgd_step(params, lr):

@@ -100,6 +100,9 @@ def _step(fn, case, net, X, y):
          "backward walked it, and a tape is walked once."),
         (_mentions("changed in place"), "the weights were updated before backward ran: the step "
          "changes them in place, and backward needs the values the forward pass used."),
+        (_mentions("held read-only by the tape"), "the step came before backward: until backward "
+         "has walked the tape, the tape holds the weights read-only, because backward needs the "
+         "values the forward pass used."),
         (_mentions("already called on this tape"), "the step did not start a fresh tape, so its "
          "backward met the last step's walked one.")])
 

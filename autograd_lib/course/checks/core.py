@@ -242,6 +242,9 @@ class _Snapshot:
         tape._state.tapes[-1] = self.tape
         del self.tape.entries[self.entries:]
         self.tape.walked = self.walked
+        if not self.walked:  # a tape_reset in the call let go of what the tape holds
+            for entry in self.tape.entries:
+                self.tape.hold(entry.inputs, entry.out)
         for t, data, grad, version in self.tensors.values():
             t._data, t.grad = _put_back(data), _put_back(grad)
             t.version = version
