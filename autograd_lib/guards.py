@@ -68,7 +68,8 @@ def tensor_data(data, dtype):
     if isinstance(data, _tensor.Tensor):
         raise TypeError(
             "Tensor(...) got a Tensor; use .data to copy its values")
-    dtype = float_dtype("Tensor", dtype)
+    dtype = float_dtype("Tensor",
+                        _tensor.DEFAULT_DTYPE if dtype is None else dtype)
     refuse_lossy(data)
     array = np.array(data, dtype=dtype, order="C")
     if array.ndim != 2:
@@ -142,12 +143,15 @@ def check_name(name):
     return name
 
 
-def check_data(array):
+def check_data(array, current):
     """What ``t.data = array`` accepts: what ``Tensor(...)`` would make.
 
     A plain 2-D NumPy array of floats; anything else is refused with what
-    to pass instead, rather than failing in some later op.
+    to pass instead, rather than failing in some later op. ``t.data -= x``
+    hands back ``current``, the tensor's own array, already checked.
     """
+    if array is current:
+        return array
     if isinstance(array, _tensor.Tensor):
         raise TypeError(
             "Tensor data must be a NumPy array, got a Tensor; assign its "
@@ -173,9 +177,16 @@ def check_data(array):
 
 
 def check_grad(t, array):
-    """What ``t.grad = array`` accepts: an array of floats of t's shape,
-    returned in t's dtype. ``0`` or a scalar is refused: ``None`` clears a
-    gradient, and ``zero_grad`` zeroes one."""
+    """What ``t.grad = array`` accepts: ``None``, or an array of floats of
+    t's shape, returned in t's dtype (NumPy would promote a float32
+    parameter's gradient to float64 when the data was float64). ``0`` or a
+    scalar is refused: ``None`` clears a gradient, and ``zero_grad`` zeroes
+    one."""
+    data = t.data
+    if array is None or (type(array) is np.ndarray
+                         and array.shape == data.shape
+                         and array.dtype == data.dtype):
+        return array
     if isinstance(array, _tensor.Tensor):
         raise TypeError(
             "a grad is a NumPy array, got a Tensor; assign its .data")
@@ -194,6 +205,23 @@ def check_grad(t, array):
             f"the grad of the tensor {tensor_label(t)} must be floating "
             f"point, got dtype {array.dtype}")
     return array.astype(t.dtype)
+
+
+def check_item(t):
+    """``t.data`` if ``t`` is ``(1, 1)``, for ``item()``; else a refusal."""
+    if t.shape != (1, 1):
+        raise ValueError(
+            f"item() needs a (1, 1) tensor; this one is {t.shape}")
+    return t.data
+
+
+def tensor_repr(t):
+    """``<Tensor W1: shape=(2, 8) dtype=float32 requires_grad=True
+    grad=None>``: what printing a tensor shows."""
+    label = f"{t.name}: " if t.name else ""
+    grad = "None" if t.grad is None else "set"
+    return (f"<Tensor {label}shape={t.shape} dtype={t.dtype} "
+            f"requires_grad={t.requires_grad} grad={grad}>")
 
 
 def check_init_args(t, fan_in, rng):
@@ -321,7 +349,7 @@ def explain_read_only(error):
     a tape holds arrays now; ``None`` for any other error.
 
     NumPy cannot say why an array is read-only; a notebook shows this in
-    its place (see :mod:`autograd_lib.course.show`).
+    its place (see ``autograd_lib.course.show``).
     """
     if (not isinstance(error, ValueError)
             or not any(s in str(error) for s in NUMPY_READ_ONLY)):

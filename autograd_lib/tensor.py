@@ -10,37 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 from .guards import (check_data, check_flag, check_grad, check_init_args,
-                     check_name, tensor_data, tensors_in)
+                     check_item, check_name, tensor_data, tensor_repr,
+                     tensors_in)
 from .plugin import pluggable
 
 DEFAULT_DTYPE = np.float32
 
 
 class Tensor:
-    """A 2-D array of numbers that can carry a gradient.
+    """A 2-D array of numbers, ``data`` ``(rows, cols)``, and its gradient.
 
-    Attributes:
-        data: ``(rows, cols)`` NumPy array, C-contiguous (row-major).
-            Assigning to it (``t.data = ...``, ``t.data -= ...``) counts as
-            a change of the tensor: see ``version``.
-        grad: ``None`` until a backward pass first writes to it; afterwards
-            an array of the same shape and dtype as ``data`` (one of
-            another float dtype is converted; another shape is refused).
-        requires_grad: whether backward should compute a gradient for it.
-        name: optional label, shown in the tape and in gradient checks.
-        is_leaf: ``True`` for a tensor you made, ``False`` for an op's output.
-        version: how many times ``data`` has been assigned; the tape keeps
-            it for every input, so that backward can refuse a tensor that
-            was changed since an op read it.
+    ``grad`` is ``None`` until backward writes it, then an array of data's
+    shape and dtype. Assigning ``data`` counts up ``version``, which the
+    tape checks (and while a tape holds ``data``, it is read-only);
+    ``is_leaf`` is ``False`` for an op's output.
     """
 
     __slots__ = ("_data", "_grad", "requires_grad", "name", "is_leaf",
                  "version")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        # A copy, C-ordered, 2-D floats: tensor_data refuses anything else.
-        self._data = tensor_data(data,
-                                 DEFAULT_DTYPE if dtype is None else dtype)
+        self._data = tensor_data(data, dtype)  # a checked, row-major copy
         self._grad = None
         self.requires_grad = check_flag("Tensor", "requires_grad",
                                         requires_grad)
@@ -50,15 +40,10 @@ class Tensor:
 
     @classmethod
     def _from_op(cls, array, requires_grad):
-        # Ops build their outputs from arrays they just made: no copy, no
-        # checks.
+        # An op's output: the op has just made the array, so no copy.
         t = object.__new__(cls)
-        t._data = array
-        t._grad = None
-        t.requires_grad = requires_grad
-        t.name = None
-        t.is_leaf = False
-        t.version = 0
+        t._data, t._grad, t.requires_grad = array, None, requires_grad
+        t.name, t.is_leaf, t.version = None, False, 0
         return t
 
     @property
@@ -67,8 +52,7 @@ class Tensor:
 
     @data.setter
     def data(self, array):
-        # t.data -= x hands back the same array, already checked.
-        self._data = array if array is self._data else check_data(array)
+        self._data = check_data(array, self._data)
         self.version += 1
 
     @property
@@ -77,45 +61,19 @@ class Tensor:
 
     @grad.setter
     def grad(self, array):
-        # A gradient has its tensor's shape and dtype (NumPy would promote a
-        # float32 parameter's gradient to float64 when the data was float64).
-        data = self._data
-        if array is not None and not (type(array) is np.ndarray
-                                      and array.shape == data.shape
-                                      and array.dtype == data.dtype):
-            array = check_grad(self, array)
-        self._grad = array
+        self._grad = check_grad(self, array)
 
-    @property
-    def shape(self):
-        """``(rows, cols)``."""
-        return self._data.shape
-
-    @property
-    def rows(self):
-        return self._data.shape[0]
-
-    @property
-    def cols(self):
-        return self._data.shape[1]
-
-    @property
-    def dtype(self):
-        return self._data.dtype
+    shape = property(lambda self: self._data.shape, doc="(rows, cols)")
+    rows = property(lambda self: self._data.shape[0])
+    cols = property(lambda self: self._data.shape[1])
+    dtype = property(lambda self: self._data.dtype)
 
     def item(self):
         """The value of a ``(1, 1)`` tensor as a Python float."""
-        if self._data.shape != (1, 1):
-            raise ValueError(
-                f"item() needs a (1, 1) tensor; this one is "
-                f"{self._data.shape}")
-        return float(self._data[0, 0])
+        return float(check_item(self)[0, 0])
 
     def __repr__(self):
-        label = f"{self.name}: " if self.name else ""
-        grad = "None" if self.grad is None else "set"
-        return (f"<Tensor {label}shape={self.shape} dtype={self.dtype} "
-                f"requires_grad={self.requires_grad} grad={grad}>")
+        return tensor_repr(self)
 
 
 @pluggable

@@ -3,23 +3,64 @@ and its errors as sentences, NumPy's read-only error with the reason the tape gi
 
 from __future__ import annotations
 
+import ast
 import inspect
 import sys
 
 from ..guards import explain_read_only
 
 
-def source(*objects):
+def source(*objects, only=None):
     """The source of ``objects`` (functions or classes) as a highlighted code block.
 
     The book shows code this way rather than retyping it, so the code a reader
     reads is the code that runs. The result is Markdown, which JupyterLab and
-    the built book both highlight in their own style.
+    the built book both highlight in their own style. ``only``, for one
+    class, names the members to show: see :func:`class_source`.
     """
     from IPython.display import Markdown
 
-    code = "\n\n".join(inspect.getsource(o).rstrip() for o in objects)
+    if only is not None:
+        code = class_source(*objects, only=only)
+    else:
+        code = "\n\n".join(inspect.getsource(o).rstrip() for o in objects)
     return Markdown(f"```python\n{code}\n```")
+
+
+def class_source(cls, only):
+    """The lines of class ``cls`` that hold its idea: the class line, its
+    docstring, ``__slots__`` and the members named in ``only`` (a property's
+    getter and setter both), as written, in the file's order; a last comment
+    names the members left out.
+    """
+    lines = inspect.getsource(cls).rstrip().splitlines()
+    node = ast.parse("\n".join(lines)).body[0]
+    kept, left_out = [(node.lineno, node.body[0].end_lineno)], []
+    for member in node.body[1:]:
+        name = _member_name(member)
+        if name in only or name == "__slots__":
+            first = min([member.lineno] + [d.lineno for d in getattr(
+                member, "decorator_list", [])])
+            kept.append((first, member.end_lineno))
+        elif name not in left_out:
+            left_out.append(name)
+    missing = set(only) - {_member_name(m) for m in node.body[1:]}
+    if missing:
+        raise ValueError(f"{cls.__name__} has no member {sorted(missing)}")
+    shown = ["\n".join(lines[a - 1:b]) for a, b in kept]
+    indent = " " * (node.body[0].col_offset)
+    shown.append(f"{indent}# Also: {', '.join(left_out)}, in "
+                 f"{inspect.getsourcefile(cls).rsplit('/', 2)[-2]}/"
+                 f"{inspect.getsourcefile(cls).rsplit('/', 1)[-1]}.")
+    return "\n\n".join(shown)
+
+
+def _member_name(member):
+    if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return member.name
+    if isinstance(member, ast.Assign) and isinstance(member.targets[0], ast.Name):
+        return member.targets[0].id
+    return None
 
 
 def print_error(error, width=79):

@@ -9,3 +9,45 @@ def test_source_is_the_running_code_as_a_python_block():
     assert shown.startswith("```python\n") and shown.endswith("\n```")
     assert inspect.getsource(ops.matmul).rstrip() in shown
     assert inspect.getsource(ops.matmul_vjp).rstrip() in shown
+
+
+def test_a_class_shown_by_its_members_is_its_own_lines_and_names_the_rest():
+    from autograd_lib import Tensor
+
+    shown = show.class_source(Tensor, only=("__init__", "data", "grad"))
+    assert len(shown.splitlines()) <= 40  # chapter 1's Tensor: the idea, not the readouts
+    source = inspect.getsource(Tensor)
+    for block in shown.split("\n\n")[:-1]:
+        assert block in source
+    assert "def __init__" in shown and "@data.setter" in shown and "@grad.setter" in shown
+    assert "def item" not in shown and "_from_op(cls" not in shown
+    assert shown.splitlines()[-1] == (
+        "    # Also: _from_op, shape, rows, cols, dtype, item, __repr__, in autograd_lib/tensor.py.")
+
+
+def test_a_member_that_is_not_there_is_named():
+    from autograd_lib import Tensor
+
+    try:
+        show.class_source(Tensor, only=("__init__", "backward"))
+    except ValueError as error:
+        assert "Tensor has no member ['backward']" in str(error)
+    else:
+        raise AssertionError("no error")
+
+
+def test_print_error_gives_numpys_read_only_error_the_tapes_reason(capsys):
+    from autograd_lib import MLP, softmax_ce, tape_reset, xor_data
+
+    X, y = xor_data()
+    model = MLP(2, 8, 2, seed=0)
+    tape_reset()
+    softmax_ce(model(X), y)
+    try:
+        model.W1.data[0, 0] = 1.0
+    except ValueError as error:
+        show.print_error(error)
+    tape_reset()
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith("ValueError: assignment destination is read-only: the tensor whose data")
+    assert "held read-only by the tape" in out and "Held now: X, W1, b1, W2, b2" in out
