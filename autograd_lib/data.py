@@ -11,11 +11,11 @@ from __future__ import annotations
 import gzip
 from importlib import resources
 
-import numbers
-
 import numpy as np
 
-from .guards import check_generator
+from .guards import (check_batches, check_fractions, check_samples,
+                     check_seed, check_standardizer, check_two_moons,
+                     refuse_empty_parts)
 from .plugin import pluggable
 from .tensor import DEFAULT_DTYPE, Tensor
 
@@ -42,14 +42,7 @@ def two_moons(n_samples=200, noise=0.1, seed=0, dtype=DEFAULT_DTYPE):
     ``numpy.random.default_rng(seed)``. ``X`` is a Tensor and ``y`` an array
     ``(n_samples,)``. The construction of scikit-learn's ``make_moons``.
     """
-    if int(n_samples) != n_samples or n_samples < 2:
-        raise ValueError(
-            f"two_moons: n_samples must be an integer of at least 2, one "
-            f"point per moon, got {n_samples}")
-    if not (noise >= 0 and np.isfinite(noise)):
-        raise ValueError(
-            f"two_moons: noise must be non-negative and finite (0 puts "
-            f"every point on its arc), got {noise}")
+    check_two_moons(n_samples, noise)
     rng = _seeded_rng("two_moons", seed)
     n_upper = int(n_samples) // 2
     upper = np.linspace(0, np.pi, n_upper)
@@ -95,7 +88,7 @@ def split(X, y, fractions=(0.6, 0.2, 0.2), seed=0):
     ``numpy.random.default_rng(seed)``.
     """
     labels = check_samples("split", X, y)
-    bounds = _check_fractions(fractions)
+    bounds = check_fractions(fractions)
     rng = _seeded_rng("split", seed)
     parts = [[] for _ in bounds]
     for label in np.unique(labels):
@@ -104,12 +97,7 @@ def split(X, y, fractions=(0.6, 0.2, 0.2), seed=0):
         for part, chunk in zip(parts, np.split(members, cuts)):
             part.append(chunk)
     indices = [rng.permutation(np.concatenate(part)) for part in parts]
-    for k, index in enumerate(indices):
-        if len(index) == 0:
-            raise ValueError(
-                f"split: part {k} (fraction {fractions[k]}) would be empty; "
-                f"{len(labels)} samples are too few for fractions "
-                f"{fractions}")
+    refuse_empty_parts(indices, fractions)
     return tuple(_take(X, labels, index) for index in indices)
 
 
@@ -127,13 +115,7 @@ class Standardizer:
     """
 
     def __init__(self, X_train):
-        if not isinstance(X_train, Tensor):
-            raise TypeError(
-                f"Standardizer needs the training inputs as a Tensor, got "
-                f"{type(X_train).__name__}; wrap an array: Tensor(array)")
-        if X_train.rows < 1:
-            raise ValueError(
-                "Standardizer needs at least one training row to measure")
+        check_standardizer("Standardizer", X_train)
         # Statistics in float64: a float32 sum over many rows loses digits.
         data = X_train.data.astype(np.float64)
         self.mean = data.mean(axis=0, keepdims=True)
@@ -144,14 +126,7 @@ class Standardizer:
 
     def __call__(self, X):
         """``(X - mean) / scale``: a new Tensor of ``X``'s shape and dtype."""
-        if not isinstance(X, Tensor):
-            raise TypeError(
-                f"a Standardizer applies to a Tensor, got "
-                f"{type(X).__name__}")
-        if X.cols != self.mean.shape[1]:
-            raise ValueError(
-                f"this Standardizer was fitted on {self.mean.shape[1]} "
-                f"columns; X has shape {X.shape}")
+        check_standardizer("a Standardizer", X, self.mean.shape[1])
         return Tensor((X.data - self.mean) / self.scale, dtype=X.dtype,
                       name=X.name)
 
@@ -179,64 +154,9 @@ def batches(X, y, batch_size, rng):
     return parts
 
 
-def check_batches(X, y, batch_size, rng):
-    """Check the arguments of :func:`~autograd_lib.batches`; returns ``y``.
-
-    Refused, each with the fix: an ``X`` that is not a Tensor, labels that
-    are not one per row, a ``batch_size`` that is not a positive integer,
-    and a seed where a ``numpy.random.Generator`` belongs. ``y`` comes back
-    as an array.
-    """
-    labels = check_samples("batches", X, y)
-    if (not isinstance(batch_size, (int, np.integer))
-            or isinstance(batch_size, bool) or batch_size < 1):
-        raise ValueError(
-            f"batches: batch_size must be a positive integer, got "
-            f"{batch_size!r}")
-    check_generator("batches", rng)
-    return labels
-
-
 def _take(X, labels, index):
     return Tensor(X.data[index], dtype=X.dtype, name=X.name), labels[index]
 
 
 def _seeded_rng(owner, seed):
     return np.random.default_rng(check_seed(owner, seed))
-
-
-def check_seed(owner, seed):
-    """``seed`` if it is a whole number from 0 up, the seeds NumPy takes.
-
-    ``None`` is refused too: it would draw different numbers on every run.
-    """
-    if (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
-            or seed < 0):
-        raise ValueError(
-            f"{owner}: seed must be a whole number from 0 up, like seed=0, "
-            f"so that every run draws the same numbers; got {seed!r}")
-    return seed
-
-
-def check_samples(owner, X, y):
-    if not isinstance(X, Tensor):
-        raise TypeError(
-            f"{owner}: X must be a Tensor with one sample per row, got "
-            f"{type(X).__name__}; wrap an array: Tensor(array)")
-    labels = np.asarray(y)
-    if labels.shape != (X.rows,):
-        raise ValueError(
-            f"{owner}: y must hold one label per row of X, {X.rows} in a "
-            f"1-D array; got shape {labels.shape}")
-    return labels
-
-
-def _check_fractions(fractions):
-    """The cumulative fractions, e.g. ``[0.6, 0.8, 1.0]``, once checked."""
-    values = np.asarray(fractions, dtype=np.float64)
-    if (values.ndim != 1 or len(values) < 2 or not np.all(values > 0)
-            or not np.isclose(values.sum(), 1)):
-        raise ValueError(
-            f"split: fractions must be two or more positive numbers that "
-            f"add up to 1, e.g. (0.6, 0.2, 0.2); got {fractions}")
-    return np.cumsum(values)

@@ -685,6 +685,324 @@ def check_betas(owner, betas):
     return tuple(betas)
 
 
+# ---- the model and its training loops --------------------------------------
+
+MAX_EPOCHS = 10_000_000
+"""More epochs than this would take days, and their history gigabytes."""
+
+
+def check_mlp(n_in, n_hidden, n_out, activation, activations, seed, dtype):
+    """``MLP``'s arguments as its layer sizes ``[n_in, *hidden, n_out]`` and
+    dtype, or a refusal: an unknown activation (``activations`` holds the
+    known ones), a seed that is not a whole number from 0 up, a width that
+    is not a positive whole number, no hidden layer at all."""
+    if not isinstance(activation, str) or activation not in activations:
+        raise ValueError(
+            f"MLP: activation must be one of the names "
+            f"{sorted(activations)}, got {activation!r}")
+    check_seed("MLP", seed)
+    dtype = float_dtype("MLP", dtype)
+    _check_width("n_in", n_in)
+    _check_width("n_out", n_out)
+    if isinstance(n_hidden, (list, tuple)):
+        if not n_hidden:
+            raise ValueError(
+                "MLP: n_hidden is an empty list; give at least one "
+                "hidden layer's width, like [16]")
+        for n in n_hidden:
+            _check_width("n_hidden", n)
+        hidden = list(n_hidden)
+    else:
+        _check_width("n_hidden", n_hidden)
+        hidden = [n_hidden]
+    return [int(n) for n in (n_in, *hidden, n_out)], dtype
+
+
+def _check_width(name, n):
+    """A layer width must be a positive whole number: an int, or NumPy's."""
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1:
+        return
+    example = ("8 or [16, 16]" if name == "n_hidden" else "2")
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+        problem = f"got {n}"
+    elif (isinstance(n, numbers.Real) and not isinstance(n, bool)
+          and float(n).is_integer()):
+        problem = (f"got {n!r}, a {type(n).__name__}; widths count units, "
+                   f"so pass int({n!r})")
+    else:
+        problem = f"got {n!r} ({type(n).__name__})"
+    plural = " or a list of them" if name == "n_hidden" else ""
+    error = (ValueError if isinstance(n, numbers.Integral)
+             and not isinstance(n, bool) else TypeError)
+    raise error(
+        f"MLP: {name} must be a positive whole number{plural}, like "
+        f"{example}; {problem}")
+
+
+def check_model_input(model, X):
+    """Refuse an input the model cannot take: not a Tensor, or not
+    ``(B, n_in)``. Here, where the model's ``n_in`` is known, rather than
+    inside the first matmul, whose message would name its operands a and
+    b."""
+    n_in = model.sizes[0]
+    if not isinstance(X, _tensor.Tensor):
+        raise TypeError(
+            f"{type(model).__name__}: X must be a Tensor of shape (B, "
+            f"{n_in}), got {type(X).__name__}; wrap it: Tensor(X)")
+    if X.cols != n_in:
+        raise ValueError(
+            f"{type(model).__name__}: X has {X.cols} columns, but this "
+            f"network takes {n_in} inputs (n_in={n_in}); X must be "
+            f"(B, {n_in}), got {X.shape}")
+
+
+def check_model(caller, model):
+    """Refuse anything but a model (callable, with ``params``) where the
+    model belongs: the first argument of the training loops."""
+    if callable(model) and hasattr(model, "params"):
+        return
+    what = ("a Tensor: the model comes first"
+            if isinstance(model, _tensor.Tensor) else type(model).__name__)
+    raise TypeError(
+        f"{caller}: model must be a network such as MLP(2, 8, 2), passed "
+        f"first, as in {caller}(model, X, y, ...); got {what}")
+
+
+def check_train(model, X, y, lr, epochs, optimizer):
+    """``train``'s arguments: returns ``epochs`` and the labels as an array.
+
+    Refused, each with the fix: epochs that are not a whole number, no
+    model first, labels that are not an array with one per row of ``X``,
+    inputs with NaN or inf, a learning rate that is not a usable number,
+    and both ``lr`` and an optimiser, or an optimiser of other tensors.
+    """
+    epochs = check_whole("train", "epochs", epochs, 0, MAX_EPOCHS)
+    check_model("train", model)
+    if y is None or isinstance(y, _tensor.Tensor):
+        raise TypeError(
+            f"train: y, the labels, must be a 1-D NumPy array of class "
+            f"indices, like np.array([0, 1, 1, 0]); got "
+            f"{'None' if y is None else 'a Tensor'}")
+    labels = check_samples("train", X, y)
+    check_finite_inputs("train", X)
+    if optimizer is None:
+        if lr is not None:
+            check_lr("train", lr)
+    else:
+        if lr is not None:
+            raise ValueError(
+                f"train: lr={lr} and an optimizer were both given; the "
+                f"optimiser has its own learning rate "
+                f"({type(optimizer).__name__}(model.params, lr=...)), so "
+                f"leave lr out")
+        check_optimizer("train", optimizer, model)
+    return epochs, labels
+
+
+def check_whole(caller, name, value, least, most, alternative=""):
+    """``value`` as an int if it is a whole number in [least, most]."""
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+            or not np.isfinite(value) or int(value) != value
+            or not least <= value <= most):
+        raise ValueError(
+            f"{caller}: {name} must be a whole number from {least} to "
+            f"{most:,}{alternative}, got {value!r}")
+    return int(value)
+
+
+def check_finite_inputs(caller, X):
+    """Refuse inputs with NaN or inf: every loss from them is NaN, which
+    would look like a diverged run rather than bad data."""
+    if isinstance(X, _tensor.Tensor) and not np.isfinite(X.data).all():
+        rows = np.flatnonzero(~np.isfinite(X.data).all(axis=1))
+        raise ValueError(
+            f"{caller}: X has NaN or infinite values in rows "
+            f"{rows[:10].tolist()}{' ...' if len(rows) > 10 else ''}; fix "
+            f"or drop those rows before training")
+
+
+def check_optimizer(owner, optimizer, model=None):
+    """Refuse what is not an optimiser object, or, given ``model``, one
+    made for other tensors than ``model.params``."""
+    from .optim import Optimizer  # optim.py imports this module first
+
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"{owner}: optimizer must be an optimiser object such as "
+            f"SGD(model.params, lr=0.1), got {type(optimizer).__name__}")
+    if model is not None and ({id(p) for p in optimizer.params}
+                              != {id(p) for p in model.params}):
+        raise ValueError(
+            f"{owner}: the optimiser holds other tensors than "
+            f"model.params; make it for this model: "
+            f"{type(optimizer).__name__}(model.params, ...)")
+
+
+def check_confusion(y_true, y_pred, n_classes):
+    """``confusion_matrix``'s arguments as two arrays and an int, or a
+    refusal: not 1-D of one length, not integers, a class outside
+    ``[0, n_classes)``."""
+    true, pred = np.asarray(y_true), np.asarray(y_pred)
+    if true.shape != pred.shape or true.ndim != 1:
+        raise ValueError(
+            f"confusion_matrix: y_true and y_pred must be 1-D and of one "
+            f"length; got shapes {true.shape} and {pred.shape}")
+    n_classes = check_whole("confusion_matrix", "n_classes", n_classes, 1,
+                            MAX_EPOCHS)
+    for name, labels in (("y_true", true), ("y_pred", pred)):
+        if labels.size and labels.dtype.kind not in "iu":
+            raise TypeError(
+                f"confusion_matrix: {name} must hold integer class indices, "
+                f"got dtype {labels.dtype}")
+        outside = (labels < 0) | (labels >= n_classes)
+        if outside.any():
+            raise ValueError(
+                f"confusion_matrix: {name} must hold classes in [0, "
+                f"{n_classes}) for n_classes={n_classes}; got "
+                f"{labels[outside][:10].tolist()}")
+    return true, pred, n_classes
+
+
+def check_fit(model, optimizer, train_data, val_data, epochs, seed,
+              patience, progress):
+    """``fit``'s arguments: returns ``epochs`` and ``patience`` as ints (or
+    ``patience`` None). Refused, each with the fix: epochs that are not a
+    whole number from 1, no model first, data that is not a pair
+    ``(X, y)``, a seed that is not a whole number, a ``progress`` that is
+    not a function, an optimiser of other tensors."""
+    epochs = check_whole("fit", "epochs", epochs, 1, MAX_EPOCHS)
+    check_model("fit", model)
+    for name, pair in (("train_data", train_data), ("val_data", val_data)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(
+                f"fit(model, optimizer, train_data, val_data, epochs): "
+                f"{name} must be a pair (X, y), like (X_train, y_train); got "
+                f"{_what_pair(pair)}")
+    check_seed("fit", seed)
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"fit: progress must be a function that wraps the range of "
+            f"epochs, like tqdm, or None; got {type(progress).__name__} "
+            f"{progress!r}")
+    if patience is not None:
+        patience = check_whole("fit", "patience", patience, 1, MAX_EPOCHS,
+                               " or None")
+    check_optimizer("fit", optimizer, model)
+    return epochs, patience
+
+
+def _what_pair(value):
+    if isinstance(value, _tensor.Tensor):
+        return "a Tensor alone: pass X and y together, (X, y)"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return type(value).__name__
+
+
+# ---- the data sets ----------------------------------------------------------
+
+def check_seed(owner, seed):
+    """``seed`` if it is a whole number from 0 up, the seeds NumPy takes.
+
+    ``None`` is refused too: it would draw different numbers on every run.
+    """
+    if (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
+            or seed < 0):
+        raise ValueError(
+            f"{owner}: seed must be a whole number from 0 up, like seed=0, "
+            f"so that every run draws the same numbers; got {seed!r}")
+    return seed
+
+
+def check_samples(owner, X, y):
+    """``y`` as an array, once ``X`` is a Tensor and ``y`` holds one label
+    per row of it."""
+    if not isinstance(X, _tensor.Tensor):
+        raise TypeError(
+            f"{owner}: X must be a Tensor with one sample per row, got "
+            f"{type(X).__name__}; wrap an array: Tensor(array)")
+    labels = np.asarray(y)
+    if labels.shape != (X.rows,):
+        raise ValueError(
+            f"{owner}: y must hold one label per row of X, {X.rows} in a "
+            f"1-D array; got shape {labels.shape}")
+    return labels
+
+
+def check_batches(X, y, batch_size, rng):
+    """Check the arguments of :func:`~autograd_lib.batches`; returns ``y``.
+
+    Refused, each with the fix: an ``X`` that is not a Tensor, labels that
+    are not one per row, a ``batch_size`` that is not a positive integer,
+    and a seed where a ``numpy.random.Generator`` belongs. ``y`` comes back
+    as an array.
+    """
+    labels = check_samples("batches", X, y)
+    if (not isinstance(batch_size, (int, np.integer))
+            or isinstance(batch_size, bool) or batch_size < 1):
+        raise ValueError(
+            f"batches: batch_size must be a positive integer, got "
+            f"{batch_size!r}")
+    check_generator("batches", rng)
+    return labels
+
+
+def check_fractions(fractions):
+    """``split``'s fractions as cumulative ones, e.g. ``[0.6, 0.8, 1.0]``,
+    once they are two or more positive numbers adding up to 1."""
+    values = np.asarray(fractions, dtype=np.float64)
+    if (values.ndim != 1 or len(values) < 2 or not np.all(values > 0)
+            or not np.isclose(values.sum(), 1)):
+        raise ValueError(
+            f"split: fractions must be two or more positive numbers that "
+            f"add up to 1, e.g. (0.6, 0.2, 0.2); got {fractions}")
+    return np.cumsum(values)
+
+
+def refuse_empty_parts(indices, fractions):
+    """Refuse a split with an empty part: too few samples for the
+    fractions."""
+    n = sum(len(index) for index in indices)
+    for k, index in enumerate(indices):
+        if len(index) == 0:
+            raise ValueError(
+                f"split: part {k} (fraction {fractions[k]}) would be empty; "
+                f"{n} samples are too few for fractions {fractions}")
+
+
+def check_standardizer(owner, X, columns=None):
+    """Refuse what a Standardizer cannot measure (``columns`` None) or
+    apply to: not a Tensor, no rows to measure, another number of
+    columns."""
+    if not isinstance(X, _tensor.Tensor):
+        if columns is None:
+            raise TypeError(
+                f"Standardizer needs the training inputs as a Tensor, got "
+                f"{type(X).__name__}; wrap an array: Tensor(array)")
+        raise TypeError(
+            f"a Standardizer applies to a Tensor, got {type(X).__name__}")
+    if columns is None and X.rows < 1:
+        raise ValueError(
+            "Standardizer needs at least one training row to measure")
+    if columns is not None and X.cols != columns:
+        raise ValueError(
+            f"this Standardizer was fitted on {columns} columns; X has "
+            f"shape {X.shape}")
+
+
+def check_two_moons(n_samples, noise):
+    """Refuse fewer than two points (one per moon) or a noise that is
+    negative or not finite."""
+    if int(n_samples) != n_samples or n_samples < 2:
+        raise ValueError(
+            f"two_moons: n_samples must be an integer of at least 2, one "
+            f"point per moon, got {n_samples}")
+    if not (noise >= 0 and np.isfinite(noise)):
+        raise ValueError(
+            f"two_moons: noise must be non-negative and finite (0 puts "
+            f"every point on its arc), got {noise}")
+
+
 # Last, so that whichever of the two modules is imported first, the other
 # finds what it needs: tensor.py imports these checks, and they look Tensor
 # up in the module only when they run.

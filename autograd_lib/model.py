@@ -9,15 +9,15 @@ measure the result.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .data import batches, check_samples, check_seed
+from .data import batches
 from .ops import add_bias, argmax_rows, matmul, relu, softmax_ce, tanh
-from .guards import check_lr, float_dtype
-from .optim import Optimizer, sgd_step
+from .guards import (check_confusion, check_fit, check_mlp, check_model,
+                     check_model_input, check_optimizer, check_train)
+from .optim import sgd_step
 from .plugin import pluggable
 from .tape import backward, no_grad, tape_reset
 from .tensor import DEFAULT_DTYPE, Tensor, he_init, zero_grad
@@ -37,26 +37,8 @@ class MLP:
 
     def __init__(self, n_in, n_hidden, n_out, activation="relu", seed=0,
                  dtype=DEFAULT_DTYPE):
-        if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            raise ValueError(
-                f"MLP: activation must be one of the names "
-                f"{sorted(ACTIVATIONS)}, got {activation!r}")
-        check_seed("MLP", seed)
-        dtype = float_dtype("MLP", dtype)
-        _check_width("n_in", n_in)
-        _check_width("n_out", n_out)
-        if isinstance(n_hidden, (list, tuple)):
-            if not n_hidden:
-                raise ValueError(
-                    "MLP: n_hidden is an empty list; give at least one "
-                    "hidden layer's width, like [16]")
-            for n in n_hidden:
-                _check_width("n_hidden", n)
-            hidden = list(n_hidden)
-        else:
-            _check_width("n_hidden", n_hidden)
-            hidden = [n_hidden]
-        sizes = [int(n) for n in (n_in, *hidden, n_out)]
+        sizes, dtype = check_mlp(n_in, n_hidden, n_out, activation,
+                                 ACTIVATIONS, seed, dtype)
         rng = np.random.default_rng(seed)
         self.activation = activation
         self.sizes = sizes
@@ -73,7 +55,7 @@ class MLP:
 
     def hidden(self, X):
         """The last hidden layer's output: ``(B, n_in) -> (B, sizes[-2])``."""
-        self._check_input(X)
+        check_model_input(self, X)
         h = X
         for W, b in self.layers[:-1]:
             h = self._act(add_bias(matmul(h, W), b))
@@ -84,44 +66,9 @@ class MLP:
         W, b = self.layers[-1]
         return add_bias(matmul(self.hidden(X), W), b)
 
-    def _check_input(self, X):
-        # Here, where the model's n_in is known, rather than inside the first
-        # matmul, whose message would name its operands a and b.
-        n_in = self.sizes[0]
-        if not isinstance(X, Tensor):
-            raise TypeError(
-                f"{type(self).__name__}: X must be a Tensor of shape (B, "
-                f"{n_in}), got {type(X).__name__}; wrap it: Tensor(X)")
-        if X.cols != n_in:
-            raise ValueError(
-                f"{type(self).__name__}: X has {X.cols} columns, but this "
-                f"network takes {n_in} inputs (n_in={n_in}); X must be "
-                f"(B, {n_in}), got {X.shape}")
-
     @property
     def n_params(self):
         return sum(p.data.size for p in self.params)
-
-
-def _check_width(name, n):
-    """A layer width must be a positive whole number: an int, or NumPy's."""
-    if isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1:
-        return
-    example = ("8 or [16, 16]" if name == "n_hidden" else "2")
-    if isinstance(n, numbers.Integral) and not isinstance(n, bool):
-        problem = f"got {n}"
-    elif (isinstance(n, numbers.Real) and not isinstance(n, bool)
-          and float(n).is_integer()):
-        problem = (f"got {n!r}, a {type(n).__name__}; widths count units, "
-                   f"so pass int({n!r})")
-    else:
-        problem = f"got {n!r} ({type(n).__name__})"
-    plural = " or a list of them" if name == "n_hidden" else ""
-    error = (ValueError if isinstance(n, numbers.Integral)
-             and not isinstance(n, bool) else TypeError)
-    raise error(
-        f"MLP: {name} must be a positive whole number{plural}, like "
-        f"{example}; {problem}")
 
 
 @dataclass
@@ -196,29 +143,13 @@ def train(model, X, y, lr=None, epochs=500, optimizer=None):
     early, without raising, if the loss becomes NaN or infinite: that run
     diverged, and ``History.diverged_at`` says when.
     """
-    epochs = _check_epochs("train", epochs)
-    check_model("train", model)
-    if y is None or isinstance(y, Tensor):
-        raise TypeError(
-            f"train: y, the labels, must be a 1-D NumPy array of class "
-            f"indices, like np.array([0, 1, 1, 0]); got "
-            f"{'None' if y is None else 'a Tensor'}")
-    labels = check_samples("train", X, y)
-    _check_inputs("train", X)
+    epochs, labels = check_train(model, X, y, lr, epochs, optimizer)
     if optimizer is None:
-        lr = 0.5 if lr is None else check_lr("train", lr)
+        lr = 0.5 if lr is None else lr
 
         def step():
             return train_step(model, X, labels, lr)
     else:
-        if lr is not None:
-            raise ValueError(
-                f"train: lr={lr} and an optimizer were both given; the "
-                f"optimiser has its own learning rate "
-                f"({type(optimizer).__name__}(model.params, lr=...)), so "
-                f"leave lr out")
-        _check_optimizer("train", model, optimizer)
-
         def step():
             return train_on_batch(model, optimizer, X, labels)
     loss_hist = np.empty(epochs + 1)
@@ -244,35 +175,6 @@ def train(model, X, y, lr=None, epochs=500, optimizer=None):
     return History(loss_hist[:end], correct[:end], len(labels), diverged_at)
 
 
-MAX_EPOCHS = 10_000_000
-"""More epochs than this would take days, and their history gigabytes."""
-
-
-def _check_epochs(caller, epochs, least=0):
-    return _check_whole(caller, "epochs", epochs, least, MAX_EPOCHS)
-
-
-def _check_whole(caller, name, value, least, most, alternative=""):
-    if (not isinstance(value, numbers.Real) or isinstance(value, bool)
-            or not np.isfinite(value) or int(value) != value
-            or not least <= value <= most):
-        raise ValueError(
-            f"{caller}: {name} must be a whole number from {least} to "
-            f"{most:,}{alternative}, got {value!r}")
-    return int(value)
-
-
-def _check_inputs(caller, X):
-    """Refuse inputs with NaN or inf: every loss from them is NaN, which
-    would look like a diverged run rather than bad data."""
-    if isinstance(X, Tensor) and not np.isfinite(X.data).all():
-        rows = np.flatnonzero(~np.isfinite(X.data).all(axis=1))
-        raise ValueError(
-            f"{caller}: X has NaN or infinite values in rows "
-            f"{rows[:10].tolist()}{' ...' if len(rows) > 10 else ''}; fix "
-            f"or drop those rows before training")
-
-
 def train_on_batch(model, optimizer, X, y):
     """One step of ``optimizer`` on the batch ``X`` ``(B, n_in)``, ``y``.
 
@@ -281,11 +183,7 @@ def train_on_batch(model, optimizer, X, y):
     ``optimizer.step()``. Returns the ``(1, 1)`` loss and the
     ``(B, n_out)`` logits, both from before the step.
     """
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"train_on_batch(model, optimizer, X, y): optimizer must be an "
-            f"optimiser object such as SGD(model.params, lr=0.1), got "
-            f"{type(optimizer).__name__}")
+    check_optimizer("train_on_batch(model, optimizer, X, y)", optimizer)
     tape_reset()
     optimizer.zero_grad()
     logits = model(X)
@@ -343,24 +241,7 @@ def confusion_matrix(y_true, y_pred, n_classes):
     ``[i, j]`` counts the samples of class ``i`` classified as ``j``, so
     the diagonal holds the correct ones.
     """
-    true, pred = np.asarray(y_true), np.asarray(y_pred)
-    if true.shape != pred.shape or true.ndim != 1:
-        raise ValueError(
-            f"confusion_matrix: y_true and y_pred must be 1-D and of one "
-            f"length; got shapes {true.shape} and {pred.shape}")
-    n_classes = _check_whole("confusion_matrix", "n_classes", n_classes, 1,
-                             MAX_EPOCHS)
-    for name, labels in (("y_true", true), ("y_pred", pred)):
-        if labels.size and labels.dtype.kind not in "iu":
-            raise TypeError(
-                f"confusion_matrix: {name} must hold integer class indices, "
-                f"got dtype {labels.dtype}")
-        outside = (labels < 0) | (labels >= n_classes)
-        if outside.any():
-            raise ValueError(
-                f"confusion_matrix: {name} must hold classes in [0, "
-                f"{n_classes}) for n_classes={n_classes}; got "
-                f"{labels[outside][:10].tolist()}")
+    true, pred, n_classes = check_confusion(y_true, y_pred, n_classes)
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (true, pred), 1)
     return counts
@@ -415,24 +296,8 @@ def fit(model, optimizer, train_data, val_data, epochs, batch_size=64,
     epochs, e.g. ``tqdm`` for a progress bar. Returns a
     :class:`FitHistory`.
     """
-    epochs = _check_epochs("fit", epochs, least=1)
-    check_model("fit", model)
-    for name, pair in (("train_data", train_data), ("val_data", val_data)):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(
-                f"fit(model, optimizer, train_data, val_data, epochs): "
-                f"{name} must be a pair (X, y), like (X_train, y_train); got "
-                f"{_what_pair(pair)}")
-    check_seed("fit", seed)
-    if progress is not None and not callable(progress):
-        raise TypeError(
-            f"fit: progress must be a function that wraps the range of "
-            f"epochs, like tqdm, or None; got {type(progress).__name__} "
-            f"{progress!r}")
-    if patience is not None:
-        patience = _check_whole("fit", "patience", patience, 1, MAX_EPOCHS,
-                                " or None")
-    _check_optimizer("fit", model, optimizer)
+    epochs, patience = check_fit(model, optimizer, train_data, val_data,
+                                 epochs, seed, patience, progress)
     rng = np.random.default_rng(seed)
     record = [evaluate(model, *train_data) + evaluate(model, *val_data)]
     best_epoch, best = 0, [p.data.copy() for p in model.params]
@@ -453,35 +318,3 @@ def fit(model, optimizer, train_data, val_data, epochs, batch_size=64,
     columns = np.array(record).T
     return FitHistory(*columns, best_epoch=best_epoch,
                       stopped_early=stopped_early)
-
-
-def check_model(caller, model):
-    """Refuse anything but a model (callable, with ``params``) where the
-    model belongs: the first argument of the training loops."""
-    if callable(model) and hasattr(model, "params"):
-        return
-    what = ("a Tensor: the model comes first"
-            if isinstance(model, Tensor) else type(model).__name__)
-    raise TypeError(
-        f"{caller}: model must be a network such as MLP(2, 8, 2), passed "
-        f"first, as in {caller}(model, X, y, ...); got {what}")
-
-
-def _what_pair(value):
-    if isinstance(value, Tensor):
-        return "a Tensor alone: pass X and y together, (X, y)"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)}"
-    return type(value).__name__
-
-
-def _check_optimizer(owner, model, optimizer):
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"{owner}: optimizer must be an optimiser object such as "
-            f"SGD(model.params, lr=0.1), got {type(optimizer).__name__}")
-    if {id(p) for p in optimizer.params} != {id(p) for p in model.params}:
-        raise ValueError(
-            f"{owner}: the optimiser holds other tensors than "
-            f"model.params; make it for this model: "
-            f"{type(optimizer).__name__}(model.params, ...)")

@@ -16,7 +16,7 @@ def source(*objects, only=None):
     The book shows code this way rather than retyping it, so the code a reader
     reads is the code that runs. The result is Markdown, which JupyterLab and
     the built book both highlight in their own style. ``only``, for one
-    class, names the members to show: see :func:`class_source`.
+    class, names the members to show: see ``class_source``.
     """
     from IPython.display import Markdown
 
