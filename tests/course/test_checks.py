@@ -765,7 +765,29 @@ def planted_epoch_returning_the_tensor(model, optimizer, X, y, batch_size, rng):
     return loss
 
 
+def planted_epoch_stepping_twice(model, optimizer, X, y, batch_size, rng):
+    total = 0.0
+    for Xb, yb in batches(X, y, batch_size, rng):
+        loss, _ = train_on_batch(model, optimizer, Xb, yb)
+        optimizer.step()
+        total += loss.item() * len(yb)
+    return total / len(y)
+
+
+def planted_epoch_of_plain_sgd(model, optimizer, X, y, batch_size, rng):
+    from autograd_lib import train_step
+    total = 0.0
+    for Xb, yb in batches(X, y, batch_size, rng):
+        loss, _ = train_step(model, Xb, yb, optimizer.lr)
+        total += loss.item() * len(yb)
+    return total / len(y)
+
+
 @pytest.mark.parametrize("fn, words", [
+    (planted_epoch_stepping_twice, "Likely mistake: that is two optimiser steps per minibatch: "
+     "train_on_batch already steps the optimiser"),
+    (planted_epoch_of_plain_sgd, "Likely mistake: those are plain SGD steps: the optimiser you were "
+     "given never stepped"),
     (planted_epoch_unweighted, "it returned 1.55871; expected 1.67749, the mean loss over the epoch's "
      "samples Likely mistake: that is the plain mean of the batches' losses"),
     (planted_epoch_with_a_new_generator, "rng was not used"),

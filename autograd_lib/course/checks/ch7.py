@@ -117,10 +117,16 @@ def _check_train_epoch(fn):
                              "inside would give every epoch the same order.")
             for p, q in zip(mine.params, ref.params):
                 if not _same(p.data, q.data, 1e-9):
-                    hint = _first_match(p.data, [(
-                        "that is one step on all the samples at once, not one optimiser step per "
-                        "minibatch.",
-                        alternatives["full batch"][p.name])])
+                    hint = _first_match(p.data, [
+                        ("that is one step on all the samples at once, not one optimiser step per "
+                         "minibatch.", alternatives["full batch"][p.name]),
+                        ("that is two optimiser steps per minibatch: train_on_batch already steps "
+                         "the optimiser, so one more step() after it moves every weight twice.",
+                         alternatives["two steps"][p.name]),
+                        ("those are plain SGD steps: the optimiser you were given never stepped, "
+                         "so its momentum or Adam's scaling is missing (train_step steps with "
+                         "sgd_step; train_on_batch steps with the optimiser).",
+                         alternatives["plain SGD"][p.name])])
                     raise Failed(case, _difference(f"{p.name}.data after the epoch", p.data, q.data), hint)
             if not _same(result, expected, 1e-9):
                 hint = _first_match(result, [
@@ -159,9 +165,18 @@ def _epoch_alternatives(ref, optimizer_class, hyper, X, y, batch_size, rng):
             sizes.append(len(y_batch))
         full = copy_model()
         model.train_on_batch(full, optimizer_class(full.params, **hyper), X, y)
+        twice = copy_model()
+        twice_opt = optimizer_class(twice.params, **hyper)
+        plain = copy_model()
+        for X_batch, y_batch in parts:
+            model.train_on_batch(twice, twice_opt, X_batch, y_batch)
+            twice_opt.step()
+            model.train_step(plain, X_batch, y_batch, hyper["lr"])
     weighted = np.array(losses) * sizes
     return {"unweighted": float(np.mean(losses)), "sum": float(weighted.sum()), "last": losses[-1],
-            "full batch": {p.name: p.data for p in full.params}}
+            "full batch": {p.name: p.data for p in full.params},
+            "two steps": {p.name: p.data for p in twice.params},
+            "plain SGD": {p.name: p.data for p in plain.params}}
 
 
 TASKS = [
