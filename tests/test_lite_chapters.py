@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from .lite import Live, check_untouched_run, live_context, served
+from .lite import Live, check_untouched_run, live_context, served, text_of
 
 pytestmark = pytest.mark.slow(seconds=300)
 
@@ -33,6 +33,14 @@ def step_backward_through_the_xor_tape(live):
     live.step_through(6)
     assert any(c.endswith("(all of them).") for c in live.captions())
     live.screenshot("lite_workbook_02_tape_stepper.png")
+    # A cell of the reader's own writes into a weight between forward and backward: the error
+    # it raises says why the array is read-only and the ways on, in the browser too.
+    out = live.run(live.cell_ids()[-1], "model = MLP(2, 8, 2, seed=0)\ntape_reset()\n"
+                   "loss = softmax_ce(model(X), y)\nmodel.W2.data[0, 0] = 1.0")
+    said = " ".join(text_of(out).split())
+    assert said.startswith("ValueError: assignment destination is read-only: the tensor whose "
+                           "data you are writing into is held read-only by the tape"), said
+    assert "Call backward(loss) first" in said and "Held now: X, W1, b1, W2, b2" in said
 
 
 def retrain_with_another_optimiser(live):

@@ -51,3 +51,25 @@ def test_print_error_gives_numpys_read_only_error_the_tapes_reason(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert out.startswith("ValueError: assignment destination is read-only: the tensor whose data")
     assert "held read-only by the tape" in out and "Held now: X, W1, b1, W2, b2" in out
+
+
+def test_in_ipython_a_cell_that_writes_into_a_held_array_says_why(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        show.explain_read_only_errors()
+        result = shell.run_cell(
+            "from autograd_lib import MLP, softmax_ce, tape_reset, xor_data\n"
+            "X, y = xor_data()\nmodel = MLP(2, 8, 2, seed=0)\ntape_reset()\n"
+            "loss = softmax_ce(model(X), y)\nmodel.b1.data[...] -= 0.1\n")
+        message = str(result.error_in_exec)
+        assert message.startswith("output array is read-only: the tensor whose data you are "
+                                  "writing into is held read-only by the tape")
+        assert "Held now: X, W1, b1, W2, b2" in message
+        other = shell.run_cell("int('x')")
+        assert str(other.error_in_exec) == "invalid literal for int() with base 10: 'x'"
+        assert "ValueError" in capsys.readouterr().out
+    finally:
+        shell.run_cell("tape_reset()")
+        InteractiveShell.clear_instance()
