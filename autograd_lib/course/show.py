@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+import textwrap
 
 from ..guards import explain_read_only
 
@@ -48,10 +49,10 @@ def class_source(cls, only):
     if missing:
         raise ValueError(f"{cls.__name__} has no member {sorted(missing)}")
     shown = ["\n".join(lines[a - 1:b]) for a, b in kept]
-    indent = " " * (node.body[0].col_offset)
-    shown.append(f"{indent}# Also: {', '.join(left_out)}, in "
-                 f"{inspect.getsourcefile(cls).rsplit('/', 2)[-2]}/"
-                 f"{inspect.getsourcefile(cls).rsplit('/', 1)[-1]}.")
+    prefix = " " * node.body[0].col_offset + "# "
+    where = "/".join(inspect.getsourcefile(cls).rsplit("/", 2)[-2:])
+    shown.append(textwrap.fill(f"Also: {', '.join(left_out)}, in {where}.", 79,
+                               initial_indent=prefix, subsequent_indent=prefix))
     return "\n\n".join(shown)
 
 
@@ -70,8 +71,6 @@ def print_error(error, width=79):
     message reads as a paragraph instead of one line running off the page.
     NumPy's read-only error gets the reason a tape gave it.
     """
-    import textwrap
-
     message = explain_read_only(error) or str(error)
     print(textwrap.fill(f"{type(error).__name__}: {message}", width,
                         subsequent_indent="  "))
