@@ -304,8 +304,8 @@ HELD = (
     "backward values the forward pass never used. Call backward(loss) first "
     "and change it after (as a training step does); or call tape_reset() to "
     "drop that forward pass, and run passes made only to look inside `with "
-    "no_grad():`; or assign a new array, t.data = t.data - x, which the "
-    "tape sees.")
+    "no_grad():`; or assign a new array, t.data = t.data - x, which counts "
+    "as a change: backward then refuses that forward pass.")
 """Why a tensor's array is read-only, and the three ways on."""
 
 NUMPY_READ_ONLY = ("assignment destination is read-only",
