@@ -17,7 +17,9 @@ It writes ``_build/html/lite/``, which holds
   and ``overrides.json``: the reader's work saved every 5 seconds, into the browser's storage,
   and every cell of a chapter kept on the page (windowing "none": JupyterLab 4.4's "full"
   detaches the cells out of view, and with them the widgets' sliders, and its "defer" logs
-  errors from the table of contents as cells scroll by).
+  errors from the table of contents as cells scroll by), and the arrow keys left to a focused
+  slider's handle (the notebook's own arrow shortcuts would take them: they are rebound to every
+  focused element but a slider's handle, so the arrows still move between cells).
 
 Downloads are cached in ``_build/.cache/lite/``. Set PYODIDE_DIR to the unpacked folder of
 Pyodide's full release archive to take every Pyodide file from there instead.

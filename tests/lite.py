@@ -153,8 +153,7 @@ class Live:
 
     def drag_slider(self, description, fraction):
         """Drag the handle of the first slider labelled ``description`` to ``fraction`` of its
-        track, as a reader does with the mouse; its new readout. (The arrow keys do not move a
-        slider in JupyterLite's JupyterLab 4.4: its notebook takes them.)"""
+        track, as a reader does with the mouse; its new readout."""
         slider = self.page.locator(".widget-slider", has=self.page.locator(
             ".widget-label", has_text=description)).first
         track, handle = slider.locator(".noUi-target"), slider.locator(".noUi-handle").first
@@ -167,6 +166,18 @@ class Live:
         mouse.down()
         mouse.move(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2, steps=5)
         mouse.up()
+        readout.filter(has_not_text=before).wait_for()
+        return readout.inner_text()
+
+    def press_on_slider(self, description, key):
+        """Focus the handle of the first slider labelled ``description`` and press ``key``, as
+        a reader does with the keyboard; its new readout."""
+        slider = self.page.locator(".widget-slider", has=self.page.locator(
+            ".widget-label", has_text=description)).first
+        readout = slider.locator(".widget-readout")
+        before = readout.inner_text()
+        slider.locator(".noUi-handle").first.focus()
+        self.page.keyboard.press(key)
         readout.filter(has_not_text=before).wait_for()
         return readout.inner_text()
 

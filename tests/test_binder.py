@@ -7,6 +7,7 @@ stands for repo2docker's own environment), so pip's verdict on it is Binder's.
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -40,3 +41,20 @@ for name in ["notebook", "jupyterlab", "ipywidgets", "backprop-from-scratch", "j
     assert versions["ipywidgets"] == pins["ipywidgets"]
     assert versions["jupyter-book"] == versions["sphinx"] == "-"
     assert versions["backprop-from-scratch"] != "-"
+
+
+def test_binders_jupyterlab_reads_the_live_editions_settings():
+    # JupyterLab 4.4's notebook takes the arrow keys from a focused slider unless told otherwise.
+    found = python_says(BINDER, """
+import json, os
+from jupyterlab.commands import get_app_dir
+from jupyterlab_server.settings_utils import _get_overrides
+overrides, error = _get_overrides(os.path.join(get_app_dir(), "settings"))
+print(json.dumps([overrides, error]))
+""")
+    overrides, error = json.loads(found)
+    assert not error, error
+    assert overrides == json.loads((ROOT / "book" / "lite" / "overrides.json").read_text())
+    shortcuts = overrides["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"]
+    assert {s["keys"][0] for s in shortcuts if s["selector"].endswith(":not(.noUi-handle)")} == {
+        "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"}

@@ -115,6 +115,22 @@ def test_the_site_holds_the_workbook_and_the_chapters_opening_in_the_pyodide_ker
             assert ours["cells"] == source["cells"]
 
 
+def test_every_plain_arrow_shortcut_of_the_notebook_spares_a_slider_handle():
+    """The notebook's arrow keys move between cells from any focused element in it, a slider's
+    handle included, unless the site rebinds them: each plain-arrow binding JupyterLab ships is
+    disabled and bound again with the same selector, ``:not(.noUi-handle)`` added."""
+    schema = SITE / "build" / "schemas" / "@jupyterlab" / "notebook-extension" / "tracker.json"
+    shipped = [s for s in json.loads(schema.read_text())["jupyter.lab.shortcuts"]
+               if s["keys"] in (["ArrowUp"], ["ArrowDown"], ["ArrowLeft"], ["ArrowRight"])]
+    assert len(shipped) == 4
+    settings = json.loads((SITE / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    ours = settings["settingsOverrides"]["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"]
+    for binding in shipped:
+        assert dict(binding, disabled=True) in ours
+        assert dict(binding, selector=binding["selector"] + ":not(.noUi-handle)") in ours
+    assert len(ours) == 2 * len(shipped)
+
+
 def test_the_site_adds_at_most_80_mb_to_the_book():
     size = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
     assert size <= 80e6, f"the live edition is {size / 1e6:.1f} MB"

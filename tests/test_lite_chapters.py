@@ -33,6 +33,16 @@ def step_backward_through_the_xor_tape(live):
     live.step_through(6)
     assert any(c.endswith("(all of them).") for c in live.captions())
     live.screenshot("lite_workbook_02_tape_stepper.png")
+    # With the keyboard: the arrows move a focused slider, not the notebook's selection.
+    assert live.press_on_slider("step", "ArrowLeft") == "5"
+    live.wait_for_caption("Step 5 of 6.")
+    assert live.press_on_slider("step", "ArrowRight") == "6"
+    page = live.page
+    page.keyboard.press("Escape")
+    page.locator(".jp-Notebook .jp-Cell").nth(3).click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowDown")  # in the notebook itself, the arrows still move between cells
+    assert page.evaluate("window.jupyterapp.shell.currentWidget.content.activeCellIndex") == 4
     # A cell of the reader's own writes into a weight between forward and backward: the error
     # it raises says why the array is read-only and the ways on, in the browser too.
     out = live.run(live.cell_ids()[-1], "model = MLP(2, 8, 2, seed=0)\ntape_reset()\n"
