@@ -253,8 +253,8 @@ def record(op, inputs, out, saved=None, kink=None):
     Every forward op ends with this. ``inputs`` are the op's input tensors
     and ``out`` its output, stored by reference and held read-only until
     the tape is walked; ``saved`` is a dict of what the op's VJP will need;
-    ``kink`` is for non-smooth ops. Inside
-    ``no_grad()`` nothing is recorded and ``out`` needs no gradient.
+    ``kink`` is for non-smooth ops. Inside ``no_grad()`` nothing is
+    recorded and ``out`` needs no gradient.
     """
     if not is_grad_enabled():
         out.requires_grad = False
